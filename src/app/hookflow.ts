@@ -1,0 +1,153 @@
+// Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
+// `hookflow start|serve|worker` and, in-process, by the integration tests.
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../config.js';
+import { createIngress } from '../ingress/app.js';
+import { createLogger, type Logger } from '../log.js';
+import { Metrics } from '../metrics.js';
+import { RecipeSet } from '../recipes/recipe-set.js';
+import { HookflowClient } from '../temporal/client.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { createWorker, wrapActivities } from '../temporal/worker.js';
+
+export interface Roles {
+  ingress: boolean;
+  worker: boolean;
+}
+
+export interface Hookflow {
+  config: Config;
+  address: string;
+  /** Base URL of the ingress when it runs (port 0 → the one chosen). */
+  url?: string;
+  uiUrl?: string;
+  recipes?: RecipeSet;
+  client?: HookflowClient;
+  worker?: Worker;
+  devServer?: DevServer;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  roles: Roles;
+  logger?: Logger;
+  /** Print progress lines for a person (npm start). */
+  say?: (line: string) => void;
+  /** Embedded dev server ports (defaults 7233 / 8233). */
+  devServerPort?: number;
+  uiPort?: number;
+  hotReload?: boolean;
+  metrics?: Metrics;
+}
+
+export async function startHookflow(config: Config, opts: StartOptions): Promise<Hookflow> {
+  const logger = opts.logger ?? createLogger(config.env);
+  const say = opts.say ?? (() => {});
+  const metrics = opts.metrics ?? new Metrics();
+  installTemporalRuntime(logger);
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    let recipes: RecipeSet | undefined;
+    if (opts.roles.ingress) {
+      recipes = RecipeSet.load(config.recipesDir, config.env);
+      say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
+      if (opts.hotReload) {
+        recipes.watch((r) => {
+          if (r.ok) logger.info({ recipes: recipes!.current.recipes.length }, 'recipes reloaded');
+          else logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+        });
+        cleanups.push(() => recipes!.close());
+      }
+    }
+
+    let address = config.temporalAddress;
+    let devServer: DevServer | undefined;
+    if (!address) {
+      say('starting the embedded Temporal dev server (state in .hookflow/temporal.db)…');
+      devServer = await startDevServer({
+        home: config.home,
+        dbFile: path.join(config.home, '.hookflow', 'temporal.db'),
+        port: opts.devServerPort ?? 7233,
+        uiPort: opts.uiPort ?? 8233,
+        namespace: config.namespace,
+        env: config.env,
+        log: say,
+      });
+      cleanups.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+
+    const client = await HookflowClient.connect({ address, namespace: config.namespace, taskQueue: config.taskQueue });
+    cleanups.push(() => client.close());
+    await client.ensureSearchAttributes();
+
+    let worker: Worker | undefined;
+    if (opts.roles.worker) {
+      const connection = await NativeConnection.connect({ address });
+      cleanups.push(() => connection.close());
+      worker = await createWorker({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        activities: wrapActivities(createActivities({ env: config.env, logger }), metrics),
+        home: config.home,
+      });
+      const w = worker;
+      const running = w.run();
+      running.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
+      cleanups.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running.catch(() => {});
+      });
+    }
+
+    let url: string | undefined;
+    if (opts.roles.ingress && recipes) {
+      const localWorker = worker;
+      const app = createIngress({
+        recipes,
+        starter: client,
+        publicUrl: config.publicUrl,
+        logger,
+        metrics,
+        health: async () => {
+          if (localWorker && localWorker.getState() !== 'RUNNING') return `the worker is ${localWorker.getState()}`;
+          return client.unhealthyReason();
+        },
+      });
+      const server: Server = await new Promise((resolve, reject) => {
+        const s = app.listen(config.port, () => resolve(s));
+        s.once('error', reject);
+      });
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      );
+      const port = (server.address() as { port: number }).port;
+      url = `http://127.0.0.1:${port}`;
+    }
+
+    return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, worker, devServer, metrics, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,138 @@
+// The commands that work on recipes and events without running hookflow: test, explain, send, replay.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { evaluateExpression } from '../core/expr.js';
+import { runRecipeTest } from '../core/recipe-test.js';
+import type { RunInput, TriggerEvent } from '../core/types.js';
+import type { Config } from '../config.js';
+import { IngressError } from '../ingress/errors.js';
+import { parseBody } from '../ingress/parse-body.js';
+import { getProvider, type WebhookRequest } from '../providers/index.js';
+import { RecipeSet } from '../recipes/recipe-set.js';
+import { HookflowClient } from '../temporal/client.js';
+import { contentTypeFor, parseArgs } from './args.js';
+
+type Out = (line: string) => void;
+
+/** `hookflow test [dir]`: every recipe's `tests:`, through the real interpreter, no side effects. */
+export async function testCommand(dir: string, env: Record<string, string | undefined>, out: Out): Promise<number> {
+  const set = RecipeSet.load(dir, env);
+  let passed = 0;
+  let failed = 0;
+  for (const recipe of set.current.recipes) {
+    for (const test of recipe.tests ?? []) {
+      const r = await runRecipeTest(recipe, test);
+      if (r.passed) {
+        passed++;
+        out(`✓ ${recipe.name} › ${test.name}`);
+      } else {
+        failed++;
+        out(`✗ ${recipe.name} › ${test.name}`);
+        for (const line of r.diff) out(`    ${line}`);
+        out(`    actions taken: ${JSON.stringify(r.actions)}`);
+      }
+    }
+  }
+  out(`${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+function requestFrom(config: Config, sourceName: string, file: string, headers: Record<string, string>): WebhookRequest {
+  const body = readFileSync(file);
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
+  lower['content-type'] ??= contentTypeFor(file, headers);
+  return {
+    method: 'POST',
+    publicUrl: `${config.publicUrl}/hooks/${sourceName}`,
+    headers: lower,
+    rawBody: body,
+    query: {},
+    receivedAt: new Date(),
+  };
+}
+
+/** `hookflow explain <source> <payload> [--header K:V]`: which recipes would start, and why the others would not. */
+export async function explainCommand(config: Config, argv: string[], out: Out): Promise<number> {
+  const args = parseArgs(argv);
+  const [sourceName, file] = args.positionals;
+  if (!sourceName || !file) throw new Error('usage: hookflow explain <source> <payload-file> [--header K:V]');
+  const set = RecipeSet.load(config.recipesDir, config.env);
+  const source = set.source(sourceName);
+  if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
+  const provider = getProvider(source.provider);
+  if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
+  const req = requestFrom(config, sourceName, file, args.headers);
+  const body = parseBody(req.rawBody, req.headers['content-type'] as string, 'POST', {});
+  let described;
+  try {
+    described = provider.describe(req, body, source, evaluateExpression);
+  } catch (err) {
+    if (err instanceof IngressError) {
+      out(`the ${source.provider} preset finds no event type in this delivery: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  const event: TriggerEvent = { source: sourceName, type: described.type, id: described.id, received_at: req.receivedAt.toISOString(), body, headers: req.headers as Record<string, string>, query: {} };
+  out(`event: source=${sourceName} type=${described.type} id=${described.id} (signature not checked in a dry run)`);
+  const explained = set.current.index.explain(event);
+  for (const e of explained.filter((x) => x.matched)) out(`  ✓ starts ${e.recipe}   (workflow id ${e.recipe}/${sourceName}/${described.id})`);
+  for (const e of explained.filter((x) => !x.matched)) out(`  · skips ${e.recipe}: ${e.reason ?? ''}`);
+  if (!explained.some((x) => x.matched)) out('  no recipe would start');
+  return 0;
+}
+
+/** `hookflow send <source> <payload> [--header K:V] [--url U]`: signs like the provider and posts. */
+export async function sendCommand(config: Config, argv: string[], out: Out): Promise<number> {
+  const args = parseArgs(argv);
+  const [sourceName, file] = args.positionals;
+  if (!sourceName || !file) throw new Error('usage: hookflow send <source> <payload-file> [--header K:V] [--url U]');
+  const set = RecipeSet.load(config.recipesDir, config.env);
+  const source = set.source(sourceName);
+  if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
+  const provider = getProvider(source.provider);
+  if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
+  const body = readFileSync(file);
+  const url = args.flags.url ?? `${config.publicUrl}/hooks/${sourceName}`;
+  const secret = source.secrets[0];
+  const contentType = contentTypeFor(file, args.headers);
+  let headers: Record<string, string> = { 'content-type': contentType, ...args.headers };
+  let target = url;
+  if (secret !== undefined) {
+    const signed = provider.sign({ body, secret, url, contentType, now: new Date(), headers: args.headers, source });
+    headers = signed.headers;
+    target = signed.url ?? url;
+  } else {
+    out(`(no secret for ${sourceName}: ${source.secretOrigin}; sending unsigned)`);
+  }
+  const res = await fetch(target, { method: 'POST', headers, body });
+  const text = await res.text();
+  out(`${res.status} ${res.statusText}  ${path.basename(file)} → ${target}`);
+  out(text);
+  return res.ok ? 0 : 1;
+}
+
+/** `hookflow replay <workflowId>`: the event of a past run, through the recipe again (as it is now), as a new run. */
+export async function replayCommand(config: Config, argv: string[], out: Out): Promise<number> {
+  const [workflowId] = parseArgs(argv).positionals;
+  if (!workflowId) throw new Error('usage: hookflow replay <workflowId>');
+  // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.
+  const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue });
+  try {
+    const history = await client.client.workflow.getHandle(workflowId).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    if (!payload) throw new Error(`the run ${workflowId} has no input to replay`);
+    const input = client.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as RunInput;
+    const set = RecipeSet.load(config.recipesDir, config.env);
+    const current = set.current.recipes.find((r) => r.name === input.recipe.name);
+    if (!current) out(`recipe ${input.recipe.name} is no longer in ${config.recipesDir}: replaying the snapshot the run carried`);
+    const replayId = `${workflowId}/replay-${new Date().toISOString().replace(/[:.]/g, '')}`;
+    const started2 = await client.startRun(current ?? input.recipe, input.event, { workflowId: replayId, replayOf: workflowId });
+    out(`started ${started2.workflowId} (replay of ${workflowId})`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,129 @@
+// The `hookflow` command line.
+import path from 'node:path';
+import { startHookflow, type Roles } from '../app/hookflow.js';
+import { loadConfig, loadDotEnv } from '../config.js';
+import { formatProblem, loadRecipes } from '../recipes/load.js';
+import { RecipeLoadError } from '../recipes/recipe-set.js';
+import { ensureTemporalCli, cliVersion } from '../temporal/cli-binary.js';
+import { explainCommand, replayCommand, sendCommand, testCommand } from './commands.js';
+
+const USAGE = `hookflow — webhooks in, durable automations out
+
+usage:
+  hookflow start                 ingress + worker (+ embedded Temporal dev server unless TEMPORAL_ADDRESS is set)
+  hookflow serve                 the ingress alone, against TEMPORAL_ADDRESS
+  hookflow worker                the worker alone, against TEMPORAL_ADDRESS
+  hookflow validate [dir]        check recipes and sources.yaml (file:line:col per problem)
+  hookflow test [dir]            run the recipes' own tests (no side effects)
+  hookflow send <source> <payload-file> [--header K:V] [--url U]
+                                 sign the payload as the provider would and POST it to hookflow
+  hookflow explain <source> <payload-file> [--header K:V]
+                                 dry run: which recipes this event starts, and why the others do not
+  hookflow replay <workflowId>   run a past run's event through its recipe again (new run id)
+  hookflow ensure-temporal       find or build the Temporal CLI into .hookflow/bin
+`;
+
+const say = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function run(roles: Roles): Promise<void> {
+  const config = loadConfig();
+  if (!roles.ingress || !roles.worker) {
+    if (!config.temporalAddress) throw new Error(`hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`);
+  }
+  const started = Date.now();
+  const hf = await startHookflow(config, { roles, say, hotReload: roles.ingress });
+  const lines = [`hookflow is up in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal at ${hf.address}`];
+  if (hf.url && hf.recipes) {
+    const sources = [...new Set(hf.recipes.current.recipes.map((r) => r.on.source))].sort();
+    lines.push(`  ingress:      ${config.publicUrl} (listening on ${hf.url})`);
+    lines.push(`  health:       ${config.publicUrl}/healthz`);
+    lines.push('  trigger URLs:');
+    for (const s of sources) lines.push(`    ${config.publicUrl}/hooks/${s}`);
+    if (sources.length === 0) lines.push(`    (no recipes yet: add one to ${config.recipesDir})`);
+  }
+  if (hf.worker) lines.push(`  worker:       polling task queue "${config.taskQueue}" in namespace "${config.namespace}"`);
+  if (hf.uiUrl) lines.push(`  Temporal UI:  ${hf.uiUrl}/namespaces/${config.namespace}/workflows`);
+  say(lines.join('\n'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping (finishing in-flight requests and activities)…`);
+    hf.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        say(`error while stopping: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  loadDotEnv();
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      await run({ ingress: true, worker: true });
+      return -1;
+    case 'serve':
+      await run({ ingress: true, worker: false });
+      return -1;
+    case 'worker':
+      await run({ ingress: false, worker: true });
+      return -1;
+    case 'validate': {
+      const dir = path.resolve(rest[0] ?? loadConfig().recipesDir);
+      const { recipes, problems } = loadRecipes(dir, process.env);
+      for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
+      if (problems.length) {
+        say(`${problems.length} problem(s) in ${dir}`);
+        return 1;
+      }
+      say(`${recipes.length} recipe(s) in ${dir}: all valid`);
+      return 0;
+    }
+    case 'test':
+      return testCommand(path.resolve(rest[0] ?? loadConfig().recipesDir), process.env, (l) => process.stdout.write(`${l}\n`));
+    case 'explain':
+      return explainCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+    case 'send':
+      return sendCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+    case 'replay':
+      return replayCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+    case 'ensure-temporal': {
+      const found = await ensureTemporalCli({ home: process.cwd(), log: say });
+      if (!found) {
+        say('no Temporal CLI found and Go is not installed to build one; the SDK will try to download it (needs internet)');
+        return 0;
+      }
+      say(`Temporal CLI: ${found.path} (${found.source}) — ${cliVersion(found.path)}`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 1 : 0;
+    default:
+      say(`unknown command "${cmd}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof RecipeLoadError) say(err.message);
+    else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,121 @@
+// The ingress HTTP server: trigger URLs, /healthz, /metrics. Maps every error to a JSON answer.
+import express, { type Request, type Response } from 'express';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { WebhookRequest } from '../providers/index.js';
+import type { RecipeSet } from '../recipes/recipe-set.js';
+import { TemporalUnavailableError } from '../temporal/client.js';
+import { IngressError } from './errors.js';
+import { handleWebhook, type RunStarter } from './handle-webhook.js';
+import { readRawBody } from './read-body.js';
+
+export interface IngressDeps {
+  recipes: RecipeSet;
+  starter: RunStarter;
+  publicUrl: string;
+  logger: Logger;
+  /** undefined when healthy, else why not. */
+  health: () => Promise<string | undefined>;
+  metrics?: Metrics;
+}
+
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** Seconds a provider should wait before retrying when Temporal cannot take the run. */
+const RETRY_AFTER_S = 5;
+
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+function queryOf(req: Request): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  const url = new URL(req.originalUrl, 'http://x');
+  for (const key of new Set(url.searchParams.keys())) {
+    const all = url.searchParams.getAll(key);
+    out[key] = all.length === 1 ? all[0]! : all;
+  }
+  return out;
+}
+
+export function createIngress(deps: IngressDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', async (_req, res) => {
+    const reason = await deps.health();
+    if (reason) res.status(503).json({ ok: false, reason });
+    else res.json({ ok: true, recipes: deps.recipes.current.recipes.length });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    if (!deps.metrics) return sendError(res, 404, 'no_metrics', 'metrics are not enabled in this process');
+    const m = await deps.metrics.scrape();
+    res.type(m.contentType).send(m.body);
+  });
+
+  app.all('/hooks/:source', async (req, res) => {
+    const started = process.hrtime.bigint();
+    const sourceName = req.params.source ?? '';
+    const log = deps.logger.child({ source: sourceName });
+    const m = deps.metrics;
+    // Unknown names are folded into one label value so junk paths cannot blow up the series count.
+    const label = deps.recipes.source(sourceName) ? sourceName : '(unknown)';
+    res.on('finish', () => {
+      m?.ingressSeconds.observe({ source: label, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    try {
+      if (!['GET', 'POST', 'PUT'].includes(req.method)) {
+        res.setHeader('Allow', 'GET, POST, PUT');
+        throw new IngressError(405, 'method_not_allowed', `${req.method} is not accepted on a trigger URL; use POST, PUT or GET`);
+      }
+      if (!SOURCE_NAME.test(sourceName)) throw new IngressError(404, 'unknown_source', `"${sourceName}" is not a valid source name`);
+      const source = deps.recipes.source(sourceName);
+      const rawBody = await readRawBody(req, source?.maxBody ?? 1024 * 1024, sourceName);
+      const wreq: WebhookRequest = {
+        method: req.method,
+        publicUrl: deps.publicUrl + req.originalUrl,
+        headers: req.headers,
+        rawBody,
+        query: queryOf(req),
+        receivedAt: new Date(),
+      };
+      const outcome = await handleWebhook(sourceName, wreq, deps.recipes, deps.starter);
+      if (outcome.kind === 'handshake') {
+        m?.webhooks.inc({ source: label, outcome: 'handshake', reason: '' });
+        res.status(outcome.status).type(outcome.contentType).send(outcome.body);
+        log.info({ status: outcome.status }, 'answered a registration handshake');
+        return;
+      }
+      res.json({ accepted: true, event: outcome.event, runs: outcome.runs });
+      if (m) {
+        const fresh = outcome.runs.filter((r) => !r.duplicate).length;
+        const outcomeLabel = outcome.runs.length === 0 ? 'no_match' : fresh === 0 ? 'duplicate' : 'accepted';
+        m.webhooks.inc({ source: label, outcome: outcomeLabel, reason: '' });
+        for (const r of outcome.runs) m.runsStarted.inc({ recipe: r.recipe, duplicate: String(r.duplicate) });
+      }
+      log.info(
+        { event: outcome.event, runs: outcome.runs, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        outcome.runs.length ? 'webhook accepted' : 'webhook accepted; no recipe matched',
+      );
+    } catch (err) {
+      if (err instanceof IngressError) {
+        m?.webhooks.inc({ source: label, outcome: 'rejected', reason: err.code });
+        log.info({ status: err.status, code: err.code }, `webhook refused: ${err.message}`);
+        return sendError(res, err.status, err.code, err.message);
+      }
+      if (err instanceof TemporalUnavailableError) {
+        m?.webhooks.inc({ source: label, outcome: 'unavailable', reason: 'temporal_unavailable' });
+        log.warn({ err: err.message }, 'Temporal unavailable; asked the provider to retry');
+        res.setHeader('Retry-After', String(RETRY_AFTER_S));
+        return sendError(res, 503, 'temporal_unavailable', `runs could not be stored durably, nothing was accepted; retry in ${RETRY_AFTER_S} s (${err.message})`);
+      }
+      m?.webhooks.inc({ source: label, outcome: 'error', reason: 'internal' });
+      log.error({ err }, 'webhook failed unexpectedly');
+      sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later');
+    }
+  });
+
+  app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
+  return app;
+}

@@ -1,0 +1,88 @@
+// One webhook's trip: verify → parse → describe → match → start runs (durably) → answer.
+import { evaluateExpression } from '../core/expr.js';
+import { globMatches } from '../core/glob.js';
+import type { Recipe, TriggerEvent } from '../core/types.js';
+import { waitsOf } from '../core/waits.js';
+import { getProvider, metaChallenge, type WebhookRequest } from '../providers/index.js';
+import type { RecipeSet } from '../recipes/recipe-set.js';
+import type { StartedRun } from '../temporal/client.js';
+import { IngressError } from './errors.js';
+import { parseBody } from './parse-body.js';
+
+/** What the ingress needs of Temporal (HookflowClient in production; anything with these calls in benches). */
+export interface RunStarter {
+  startRun(recipe: Recipe, event: TriggerEvent): Promise<StartedRun>;
+  subscribe(source: string, sub: { workflowId: string; events: string[]; since: string }): Promise<void>;
+  deliver(event: TriggerEvent): Promise<void>;
+}
+
+export type WebhookOutcome =
+  | { kind: 'handshake'; status: number; contentType: string; body: string }
+  | { kind: 'accepted'; event: { source: string; type: string; id: string }; runs: StartedRun[] };
+
+/** Headers that carry credentials: never stored in a run's history. */
+const ALWAYS_SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
+
+function storedHeaders(headers: WebhookRequest['headers'], sensitive: string[]): Record<string, string> {
+  const drop = new Set([...ALWAYS_SENSITIVE, ...sensitive.map((h) => h.toLowerCase())]);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || drop.has(k)) continue;
+    out[k] = typeof v === 'string' ? v : v.join(', ');
+  }
+  return out;
+}
+
+export async function handleWebhook(
+  sourceName: string,
+  req: WebhookRequest,
+  recipes: RecipeSet,
+  starter: RunStarter,
+): Promise<WebhookOutcome> {
+  const source = recipes.source(sourceName);
+  if (!source) {
+    throw new IngressError(404, 'unknown_source', `no source "${sourceName}": declare it in sources.yaml or use a preset name (meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, zoom, discord)`);
+  }
+  const provider = getProvider(source.provider);
+  if (!provider) throw new IngressError(404, 'unknown_provider', `source "${sourceName}" names provider "${source.provider}", which hookflow does not know`);
+
+  if (req.method === 'GET') {
+    const challenge = metaChallenge(req, source);
+    if (challenge) return { kind: 'handshake', ...challenge };
+  }
+  provider.verify(req, source, req.receivedAt);
+  const body = parseBody(req.rawBody, headerOf(req, 'content-type'), req.method, req.query);
+  const handshake = provider.handshake?.(req, body, source);
+  if (handshake) return { kind: 'handshake', ...handshake };
+
+  const described = provider.describe(req, body, source, evaluateExpression);
+  const event: TriggerEvent = {
+    source: sourceName,
+    type: described.type,
+    id: described.id,
+    received_at: req.receivedAt.toISOString(),
+    body,
+    headers: storedHeaders(req.headers, provider.sensitiveHeaders),
+    query: req.query,
+  };
+  const snapshot = recipes.current;
+  const matched = snapshot.index.match(event);
+
+  // Durable before acknowledged: every start (or its duplicate) is confirmed by Temporal first.
+  const runs = await Promise.all(matched.map((r) => starter.startRun(r, event)));
+  const waiting = snapshot.waits.get(sourceName);
+  const followUps: Array<Promise<void>> = [];
+  if (waiting?.some((p) => globMatches(p, event.type))) followUps.push(starter.deliver(event));
+  matched.forEach((recipe, i) => {
+    for (const [waitSource, events] of waitsOf(recipe)) {
+      followUps.push(starter.subscribe(waitSource, { workflowId: runs[i]!.workflowId, events, since: event.received_at }));
+    }
+  });
+  await Promise.all(followUps);
+  return { kind: 'accepted', event: { source: sourceName, type: event.type, id: event.id }, runs };
+}
+
+function headerOf(req: WebhookRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

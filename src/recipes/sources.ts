@@ -1,0 +1,164 @@
+// Sources: `RECIPES_DIR/sources.yaml` plus the provider presets that need no file.
+import { readFileSync } from 'node:fs';
+import { ExprError, compileExpression } from '../core/expr.js';
+import type { GenericVerify, SourceConfig } from '../core/types.js';
+import { schemaProblems, sourcesValidator } from './schema.js';
+import { YamlFile, type Path, type Problem } from './yaml.js';
+
+/** Provider presets; a source with one of these names works without sources.yaml. */
+export const PRESETS = [
+  'meiqia', 'sendbird', 'github', 'stripe', 'slack', 'shopify', 'twilio',
+  'standard-webhooks', 'svix', 'generic', 'zoom', 'discord',
+] as const;
+
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export function isPreset(name: string): boolean {
+  return (PRESETS as readonly string[]).includes(name);
+}
+
+/** `<SOURCE>_WEBHOOK_SECRET`: the name upper-cased, every character other than a letter or digit made `_`. */
+export function secretEnvVar(source: string): string {
+  return `${source.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_WEBHOOK_SECRET`;
+}
+
+/** Comma-separated secrets (rotation) → list, blanks dropped. */
+export function splitSecrets(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, ki: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `5mb`, `512kb`, `1048576` → bytes (units are powers of 1024). Throws with a clear message. */
+export function parseSize(value: string | number): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value) : null;
+  const unit = SIZE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw new Error(`invalid size ${JSON.stringify(value)}: use bytes or a number with kb, mb or gb, e.g. "5mb"`);
+  }
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** Replaces `${VAR}` with the variable's value ('' when unset); returns the names it used. */
+export function interpolateEnv(value: string, env: Record<string, string | undefined>): { value: string; vars: string[] } {
+  const vars: string[] = [];
+  const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    vars.push(name);
+    return env[name] ?? '';
+  });
+  return { value: out, vars };
+}
+
+/** The config of a source: declared in sources.yaml, else a preset configured from the environment. */
+export function resolveSource(
+  name: string,
+  sources: Map<string, SourceConfig>,
+  env: Record<string, string | undefined>,
+): SourceConfig | undefined {
+  const declared = sources.get(name);
+  if (declared) return declared;
+  if (!isPreset(name)) return undefined;
+  const variable = secretEnvVar(name);
+  return { name, provider: name, secrets: splitSecrets(env[variable]), secretOrigin: variable, maxBody: DEFAULT_MAX_BODY };
+}
+
+interface RawSource {
+  provider?: unknown;
+  secret?: unknown;
+  verify?: unknown;
+  event?: unknown;
+  id?: unknown;
+  max_body?: unknown;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads and checks a sources.yaml file. Sources with problems are left out of the map. */
+export function loadSourcesFile(
+  file: string,
+  env: Record<string, string | undefined>,
+  text: string = readFileSync(file, 'utf8'),
+): { sources: Map<string, SourceConfig>; declared: Set<string>; problems: Problem[] } {
+  const y = new YamlFile(file, text);
+  const sources = new Map<string, SourceConfig>();
+  if (!y.ok) return { sources, declared: new Set(), problems: y.problems };
+  const data = y.toJS();
+  const problems: Problem[] = [];
+  if (data === null || data === undefined) return { sources, declared: new Set(), problems };
+
+  const validate = sourcesValidator();
+  const valid = validate(data);
+  const errors = valid ? [] : (validate.errors ?? []);
+  const schema = schemaProblems(y, errors, []);
+  // Sources the schema found fault with (JSON pointer of each error's value).
+  const invalid = (name: string): boolean => {
+    const ptr = `/sources/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    return errors.some((e) => e.instancePath === ptr || e.instancePath.startsWith(`${ptr}/`));
+  };
+  const all = isObject(data) && isObject(data['sources']) ? data['sources'] : {};
+  const declared = new Set(Object.keys(all));
+
+  for (const [name, raw] of Object.entries(all)) {
+    if (!isObject(raw)) continue;
+    const before = problems.length;
+    const path: Path = ['sources', name];
+    const src = raw as RawSource;
+    for (const key of ['event', 'id'] as const) {
+      const expr = src[key];
+      if (typeof expr !== 'string') continue;
+      try {
+        const compiled = compileExpression(expr);
+        const unknown = [...compiled.variables].find((v) => !['body', 'headers', 'query'].includes(v));
+        if (unknown !== undefined) {
+          problems.push(y.at([...path, key], `unknown variable "${unknown}" in ${key}: a source's expressions see body, headers and query`));
+        }
+      } catch (e) {
+        const err = e as ExprError;
+        problems.push(y.atString([...path, key], err.offset ?? 0, err.message));
+      }
+    }
+    let maxBody = DEFAULT_MAX_BODY;
+    if (src.max_body !== undefined && (typeof src.max_body === 'string' || typeof src.max_body === 'number')) {
+      try {
+        maxBody = parseSize(src.max_body);
+      } catch (e) {
+        problems.push(y.at([...path, 'max_body'], (e as Error).message));
+      }
+    }
+    const provider = typeof src.provider === 'string' ? src.provider : '';
+    if (problems.length > before || invalid(name) || !isPreset(provider)) continue;
+
+    // Secret: top-level `secret`, else the generic verify's `secret`, else <SOURCE>_WEBHOOK_SECRET.
+    const verify = isObject(src.verify) ? { ...src.verify } : src.verify;
+    const verifySecret = isObject(verify) && typeof verify['secret'] === 'string' ? verify['secret'] : undefined;
+    if (isObject(verify)) delete verify['secret'];
+    const rawSecret = typeof src.secret === 'string' ? src.secret : verifySecret;
+    let secrets: string[];
+    let secretOrigin: string;
+    if (rawSecret !== undefined) {
+      const { value, vars } = interpolateEnv(rawSecret, env);
+      secrets = splitSecrets(value);
+      const where = typeof src.secret === 'string' ? [...path, 'secret'] : [...path, 'verify', 'secret'];
+      secretOrigin = vars.length > 0 ? vars.join(',') : `sources.yaml:${y.problemAt(y.valueOffset(where), '').line}`;
+    } else {
+      secretOrigin = secretEnvVar(name);
+      secrets = splitSecrets(env[secretOrigin]);
+    }
+    if (isObject(verify) && isObject(verify['basic']) && typeof verify['basic']['username'] === 'string') {
+      verify['basic'] = { username: interpolateEnv(verify['basic']['username'], env).value };
+    }
+    const config: SourceConfig = { name, provider, secrets, secretOrigin, maxBody };
+    if (verify !== undefined) config.verify = verify as GenericVerify;
+    if (typeof src.event === 'string') config.event = src.event;
+    if (typeof src.id === 'string') config.id = src.id;
+    sources.set(name, config);
+  }
+  // Where the schema and a specific check flag the same spot, the specific message wins.
+  const specific = new Set(problems.map((p) => `${p.line}:${p.col}`));
+  problems.push(...schema.filter((p) => !specific.has(`${p.line}:${p.col}`)));
+  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  return { sources, declared, problems };
+}

@@ -1,0 +1,156 @@
+// The ingress's side of Temporal: durable, idempotent starts of runs, delivery of events to runs
+// that wait for them, and the health checks behind /healthz.
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, EVENT_SIGNAL } from '../core/runtime-contract.js';
+import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
+import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
+
+// @temporalio/proto is CommonJS: its namespaces come off the default export.
+const { temporal } = proto;
+
+/** Temporal could not be reached or did not answer in time: the ingress answers 503 + Retry-After. */
+export class TemporalUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+export interface StartedRun {
+  recipe: string;
+  workflowId: string;
+  duplicate: boolean;
+}
+
+export interface HookflowClientOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Per-call deadline for starts and signals (ms). */
+  callTimeoutMs?: number;
+}
+
+export class HookflowClient {
+  private constructor(
+    readonly connection: Connection,
+    readonly client: Client,
+    private readonly opts: Required<HookflowClientOptions>,
+  ) {}
+
+  static async connect(opts: HookflowClientOptions): Promise<HookflowClient> {
+    const connection = await Connection.connect({ address: opts.address, connectTimeout: 10_000 });
+    const client = new Client({ connection, namespace: opts.namespace });
+    return new HookflowClient(connection, client, { callTimeoutMs: 5_000, ...opts });
+  }
+
+  get namespace(): string {
+    return this.opts.namespace;
+  }
+  get taskQueue(): string {
+    return this.opts.taskQueue;
+  }
+
+  /** Runs `fn` with a deadline; any transport failure becomes TemporalUnavailableError. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.connection.withDeadline(Date.now() + this.opts.callTimeoutMs, fn);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw err;
+      throw new TemporalUnavailableError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Starts one run, idempotently: the workflow id is the dedupe key, and a run that exists (or
+   * existed, for as long as the namespace keeps it) makes this a duplicate.
+   */
+  async startRun(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string } = {}): Promise<StartedRun> {
+    const workflowId = extra.workflowId ?? runWorkflowId(recipe.name, event.source, event.id);
+    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}) };
+    try {
+      await this.call(`starting ${workflowId}`, () =>
+        this.client.workflow.start(RUN_WORKFLOW, {
+          taskQueue: this.opts.taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: RECIPE_KEY, value: recipe.name },
+            { key: SOURCE_KEY, value: event.source },
+            { key: EVENT_KEY, value: event.type },
+          ]),
+          memo: { recipe: recipe.name, source: event.source, event: event.type, delivery: event.id, ...(extra.replayOf ? { replay_of: extra.replayOf } : {}) },
+          staticSummary: `${recipe.name} ← ${event.source} ${event.type}${extra.replayOf ? ' (replay)' : ''}`,
+        }),
+      );
+      return { recipe: recipe.name, workflowId, duplicate: false };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { recipe: recipe.name, workflowId, duplicate: true };
+      throw err;
+    }
+  }
+
+  /** Subscribes a run that has `wait_for` steps to its source's mailbox (before the webhook is acknowledged). */
+  async subscribe(source: string, sub: { workflowId: string; events: string[]; since: string }): Promise<void> {
+    await this.call(`subscribing ${sub.workflowId} to ${source}`, () =>
+      this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
+        taskQueue: this.opts.taskQueue,
+        workflowId: mailboxId(source),
+        args: [],
+        signal: SUBSCRIBE_SIGNAL,
+        signalArgs: [sub],
+        staticSummary: `mailbox of ${source}: forwards events to runs in wait_for`,
+      }),
+    );
+  }
+
+  /** Hands an event to its source's mailbox, which forwards it to the runs waiting for it. */
+  async deliver(event: TriggerEvent): Promise<void> {
+    await this.call(`delivering ${event.source} ${event.type} to waiting runs`, () =>
+      this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
+        taskQueue: this.opts.taskQueue,
+        workflowId: mailboxId(event.source),
+        args: [],
+        signal: EVENT_SIGNAL,
+        signalArgs: [event],
+        staticSummary: `mailbox of ${event.source}: forwards events to runs in wait_for`,
+      }),
+    );
+  }
+
+  /** Registers the search attributes (idempotent); the dev server also gets them at start-up. */
+  async ensureSearchAttributes(): Promise<void> {
+    const wanted = Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
+    const existing = await this.call('listing search attributes', () =>
+      this.connection.operatorService.listSearchAttributes({ namespace: this.opts.namespace }),
+    );
+    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
+    if (Object.keys(missing).length === 0) return;
+    await this.call('adding search attributes', () =>
+      this.connection.operatorService.addSearchAttributes({ namespace: this.opts.namespace, searchAttributes: missing }),
+    );
+  }
+
+  /** undefined when healthy; else the reason. Checks that Temporal answers and a worker polls the task queue. */
+  async unhealthyReason(): Promise<string | undefined> {
+    try {
+      const res = await this.connection.withDeadline(Date.now() + 2_000, () =>
+        this.connection.workflowService.describeTaskQueue({
+          namespace: this.opts.namespace,
+          taskQueue: { name: this.opts.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        }),
+      );
+      if (!res.pollers || res.pollers.length === 0) return `no worker polls the task queue "${this.opts.taskQueue}"`;
+      return undefined;
+    } catch (err) {
+      return `Temporal does not answer: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,109 @@
+// The hookflow worker: runs the interpreter workflow and the outbound activities.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Attempted, OutboundActivities } from '../core/runtime-contract.js';
+import type { OutboundInput } from '../core/types.js';
+import type { Metrics } from '../metrics.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', 'index.ts');
+
+type RawActivity = (input: OutboundInput<never>) => Promise<unknown>;
+
+/**
+ * Wraps an outbound activity so its result says which attempt produced it, and its failure
+ * carries the attempt number too: the run record shows attempts for every step.
+ */
+export function withAttempt(kind: string, fn: RawActivity, metrics?: Metrics): (input: OutboundInput<unknown>) => Promise<Attempted> {
+  return async (input) => {
+    const attempt = Context.current().info.attempt;
+    const stopTimer = metrics?.stepSeconds.startTimer({ kind });
+    try {
+      const result = await fn(input as OutboundInput<never>);
+      metrics?.stepAttempts.inc({ kind, outcome: 'ok' });
+      return { result: result as Attempted['result'], attempt };
+    } catch (err) {
+      const final = err instanceof ApplicationFailure && err.nonRetryable;
+      metrics?.stepAttempts.inc({ kind, outcome: final ? 'failed' : 'retry' });
+      if (err instanceof ApplicationFailure) {
+        throw ApplicationFailure.create({
+          message: err.message,
+          type: err.type ?? undefined,
+          nonRetryable: err.nonRetryable ?? false,
+          nextRetryDelay: err.nextRetryDelay ?? undefined,
+          details: [{ attempt }, ...(err.details ?? [])],
+        });
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      throw ApplicationFailure.create({ message, type: err instanceof Error ? err.name : 'Error', details: [{ attempt }] });
+    } finally {
+      stopTimer?.();
+    }
+  };
+}
+
+export function wrapActivities(raw: Record<keyof OutboundActivities, RawActivity>, metrics?: Metrics): OutboundActivities {
+  return {
+    http: withAttempt('http', raw.http, metrics),
+    email: withAttempt('email', raw.email, metrics),
+    sms: withAttempt('sms', raw.sms, metrics),
+    push: withAttempt('push', raw.push, metrics),
+  };
+}
+
+function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) hashTree(h, p);
+    else if (/\.(ts|js|json)$/.test(name)) h.update(p).update(readFileSync(p));
+  }
+}
+
+/**
+ * The workflow bundle, built once per version of the workflow code and cached in `.hookflow/`,
+ * so a worker starts without running webpack (the samples' `production/` pattern).
+ */
+export async function workflowBundle(home: string = ROOT): Promise<{ code: string }> {
+  const h = createHash('sha256');
+  hashTree(h, path.join(ROOT, 'workflows'));
+  hashTree(h, path.join(ROOT, 'src', 'core'));
+  const lock = path.join(ROOT, 'package-lock.json');
+  if (existsSync(lock)) h.update(readFileSync(lock));
+  const dir = path.join(home, '.hookflow', 'bundles');
+  const file = path.join(dir, `workflows-${h.digest('hex').slice(0, 16)}.js`);
+  if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, file);
+  return { code };
+}
+
+const noop = (): void => {};
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+
+export interface HookflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: OutboundActivities;
+  home?: string;
+  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+}
+
+export async function createWorker(opts: HookflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(opts.home),
+    activities: opts.activities,
+    ...opts.tuning,
+  });
+}

@@ -1,0 +1,3 @@
+// Workflow entry point for the worker's bundle.
+export { runRecipe } from './run-recipe.js';
+export { mailbox } from './mailbox.js';
