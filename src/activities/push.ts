@@ -316,7 +316,7 @@ async function sendFcm(input: OutboundInput<PushParams>, params: PushParams, red
     error = undefined;
   }
   const codes = (error?.details ?? []).map((d) => d.errorCode).filter((c): c is string => typeof c === 'string');
-  if (codes.includes('UNREGISTERED') || res.status === 404) {
+  if (codes.includes('UNREGISTERED')) {
     throw permanentFailure(
       PERMANENT.subscriptionGone,
       redactor.text(`${what} → ${res.status} ${codes.join(',') || error?.status || ''}: the registration token is no longer valid (app uninstalled or token rotated); remove it from your data`),
@@ -325,6 +325,10 @@ async function sendFcm(input: OutboundInput<PushParams>, params: PushParams, red
   if (res.status === 401) {
     deps.fcmTokens.invalidate(account);
     throw transientFailure(TRANSIENT.push, redactor.text(`${what} → 401: access token refused; a new one is fetched on the next attempt`));
+  }
+  if (res.status === 404) {
+    // Not UNREGISTERED: the URL itself is wrong, which no retry fixes.
+    throw permanentFailure(PERMANENT.pushRejected, redactor.text(`${what} → 404 at ${url.href}: check FCM_API_BASE_URL and project_id in FCM_SERVICE_ACCOUNT_FILE`));
   }
   statusFailure(`${what} (${[error?.status, ...codes].filter(Boolean).join(', ') || 'error'})`, res, redactor, 'the registration token is no longer valid');
 }

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Context } from '@temporalio/activity';
-import { TRANSIENT, describeNetworkError, transientFailure } from './failures.js';
+import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
 import { pinnedLookup, type OutboundGuard } from './outbound-guard.js';
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
@@ -58,7 +58,9 @@ export async function sendRequest(req: OutboundRequest): Promise<OutboundRespons
   const timeoutMs = req.timeoutMs ?? attemptTimeoutMs(ctx);
 
   const protocol = req.url.protocol;
-  if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported protocol ${protocol}`);
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw permanentFailure(PERMANENT.invalidParams, `${req.label}: only http and https can be called, not ${protocol}`);
+  }
   const hostname = req.url.hostname.replace(/^\[(.*)\]$/, '$1');
   const addresses = req.guard ? await req.guard.resolve(hostname) : undefined;
 

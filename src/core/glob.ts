@@ -1,23 +1,26 @@
 // Event-type patterns: exact (`push`), glob (`group_channel:*`, `invoice.*`, `*`). `*` matches any run
-// of characters, separators included. PURE.
-const cache = new Map<string, RegExp | string>();
+// of characters (also none), separators included; everything else is literal. PURE.
+const cache = new Map<string, RegExp>();
 
-function compile(pattern: string): RegExp | string {
-  let c = cache.get(pattern);
-  if (c === undefined) {
-    c = pattern.includes('*')
-      ? new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
-      : pattern;
-    cache.set(pattern, c);
-  }
-  return c;
+export function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 's');
 }
 
 export function isGlob(pattern: string): boolean {
   return pattern.includes('*');
 }
 
+/** True when one event type matches one pattern (exact or glob); compiled globs are cached. */
 export function globMatches(pattern: string, value: string): boolean {
-  const c = compile(pattern);
-  return typeof c === 'string' ? c === value : c.test(value);
+  if (!pattern.includes('*')) return pattern === value;
+  let re = cache.get(pattern);
+  if (!re) {
+    re = globToRegExp(pattern);
+    if (cache.size < 10_000) cache.set(pattern, re);
+  }
+  return re.test(value);
 }

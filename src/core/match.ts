@@ -6,6 +6,7 @@
 // `event` = body, `headers`, `query`, `trigger`, `vars`).
 
 import { compileExpression, isTruthy } from './expr.js';
+import { globMatches, globToRegExp } from './glob.js';
 import type { Recipe, TriggerEvent } from './types.js';
 
 interface Entry {
@@ -24,7 +25,10 @@ interface SourceBucket {
   exact: Map<string, Entry[]>;
   /** Recipes with `event: "*"`. */
   any: Entry[];
-  globs: Glob[];
+  /** Globs by their literal text before the first `*`: only those whose prefix the type starts with are tried. */
+  globs: Map<string, Glob[]>;
+  /** Distinct lengths of those prefixes. */
+  prefixLengths: number[];
 }
 
 export interface MatchExplanation {
@@ -38,19 +42,8 @@ export function eventPatterns(event: string | string[]): string[] {
   return Array.isArray(event) ? event : [event];
 }
 
-/** `*` matches any run of characters (also none); everything else is literal. */
-export function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
-}
-
 /** True when one event type matches one pattern (exact or glob). */
-export function eventTypeMatches(pattern: string, type: string): boolean {
-  return pattern.includes('*') ? globToRegExp(pattern).test(type) : pattern === type;
-}
+export const eventTypeMatches = globMatches;
 
 /** The context `on.if` is evaluated in. */
 export function filterContext(event: TriggerEvent, recipe?: Recipe): Record<string, unknown> {
@@ -73,7 +66,7 @@ export class RecipeIndex {
       const entry: Entry = { recipe, order };
       let bucket = this.sources.get(recipe.on.source);
       if (!bucket) {
-        bucket = { exact: new Map(), any: [], globs: [] };
+        bucket = { exact: new Map(), any: [], globs: new Map(), prefixLengths: [] };
         this.sources.set(recipe.on.source, bucket);
       }
       // A recipe listing two patterns that both match must still start once.
@@ -81,10 +74,17 @@ export class RecipeIndex {
         if (pattern === '*') {
           bucket.any.push(entry);
         } else if (pattern.includes('*')) {
-          let glob = bucket.globs.find((g) => g.pattern === pattern);
+          const prefix = pattern.slice(0, pattern.indexOf('*'));
+          let group = bucket.globs.get(prefix);
+          if (!group) {
+            group = [];
+            bucket.globs.set(prefix, group);
+            if (!bucket.prefixLengths.includes(prefix.length)) bucket.prefixLengths.push(prefix.length);
+          }
+          let glob = group.find((g) => g.pattern === pattern);
           if (!glob) {
             glob = { pattern, re: globToRegExp(pattern), entries: [] };
-            bucket.globs.push(glob);
+            group.push(glob);
           }
           glob.entries.push(entry);
         } else {
@@ -104,7 +104,11 @@ export class RecipeIndex {
     const exact = bucket.exact.get(event.type);
     if (exact) found.push(...exact);
     found.push(...bucket.any);
-    for (const g of bucket.globs) if (g.re.test(event.type)) found.push(...g.entries);
+    for (const len of bucket.prefixLengths) {
+      if (len > event.type.length) continue;
+      const group = bucket.globs.get(event.type.slice(0, len));
+      if (group) for (const g of group) if (g.re.test(event.type)) found.push(...g.entries);
+    }
     if (found.length < 2) return found;
     const seen = new Set<number>();
     return found

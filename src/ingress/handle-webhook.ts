@@ -3,7 +3,7 @@ import { evaluateExpression } from '../core/expr.js';
 import { globMatches } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import { waitsOf } from '../core/waits.js';
-import { getProvider, metaChallenge, type WebhookRequest } from '../providers/index.js';
+import { getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import type { StartedRun } from '../temporal/client.js';
 import { IngressError } from './errors.js';
@@ -62,7 +62,7 @@ export async function handleWebhook(
     id: described.id,
     received_at: req.receivedAt.toISOString(),
     body,
-    headers: storedHeaders(req.headers, provider.sensitiveHeaders),
+    headers: storedHeaders(req.headers, sensitiveHeadersFor(provider, source)),
     query: req.query,
   };
   const snapshot = recipes.current;

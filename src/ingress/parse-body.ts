@@ -114,7 +114,15 @@ function firstBadUtf8(raw: Buffer, encoding: string): string {
     if (valid(mid)) lo = mid;
     else hi = mid - 1;
   }
-  return ` (first invalid byte at offset ${lo}: 0x${(raw[lo] ?? 0).toString(16).padStart(2, '0')})`;
+  // A prefix that stops inside a multi-byte character is valid when streaming: the culprit is its lead byte.
+  let at = lo;
+  for (let back = 1; back <= 3 && lo - back >= 0; back++) {
+    const b = raw[lo - back] ?? 0;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b >= 0xc0) at = lo - back;
+    break;
+  }
+  return ` (first invalid byte at offset ${at}: 0x${(raw[at] ?? 0).toString(16).padStart(2, '0')})`;
 }
 
 /** `<?xml version="1.0" encoding="GBK"?>`: the charset of an XML body sent without one in Content-Type. */
@@ -151,6 +159,9 @@ function parseJson(text: string): Json {
   if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'The body is empty but Content-Type says JSON.');
   checkJsonDepth(text);
   try {
+    // The reviver triples parse time, so only pay for it when a forbidden key could be there
+    // (spelled out, or hidden behind a \u escape).
+    if (!/__proto__|constructor|prototype|\\u/.test(text)) return JSON.parse(text) as Json;
     return JSON.parse(text, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as Json;
   } catch (err) {
     const at = jsonErrorOffset(text, (err as Error).message);
@@ -350,7 +361,6 @@ const xmlParser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   transformTagName: (name: string) => (FORBIDDEN_KEYS.has(name) ? DROPPED : name),
-  transformAttributeName: (name: string) => (FORBIDDEN_KEYS.has(name) ? DROPPED : name),
 });
 
 /** Element nesting, counted on the text so a hostile document is refused before the parser recurses. */
@@ -408,7 +418,9 @@ function sanitize(value: unknown, depth: number): Json {
   if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1));
   const out: { [key: string]: Json } = {};
   for (const [k, v] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(k) || k === DROPPED || k === `@_${DROPPED}`) continue;
+    // Attributes arrive as `@_name`: drop those named like prototype keys too.
+    const name = k.startsWith('@_') ? k.slice(2) : k;
+    if (FORBIDDEN_KEYS.has(name) || name === DROPPED) continue;
     out[k] = sanitize(v, depth + 1);
   }
   return out;

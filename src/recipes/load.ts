@@ -131,6 +131,12 @@ class RecipeChecker {
     }
   }
 
+  /** delay and wait_for.timeout may come from the event: `{{ event.wait }}` is checked as a template. */
+  durationOrTemplate(path: Path, value: unknown, scope: Scope): void {
+    if (typeof value === 'string' && value.includes('{{')) this.templates(path, value, scope, false, 'a duration');
+    else this.duration(path, value);
+  }
+
   source(path: Path, name: unknown): void {
     if (typeof name !== 'string' || name === '' || this.knownSource(name)) return;
     this.add(this.y.at(path, `unknown source "${name}": not a preset (${PRESETS.join(', ')}) and not declared in sources.yaml`));
@@ -181,13 +187,13 @@ class RecipeChecker {
     if ('if' in step) this.expression([...path, 'if'], step['if'], scope);
     if ('for_each' in step) this.expression([...path, 'for_each'], step['for_each'], scope);
     const delay = step['delay'];
-    if (typeof delay === 'string') this.duration([...path, 'delay'], delay);
+    if (typeof delay === 'string') this.durationOrTemplate([...path, 'delay'], delay, scope);
     else if (isObject(delay)) this.templates([...path, 'delay', 'until'], delay['until'], scope, false, 'delay');
     const wait = step['wait_for'];
     if (isObject(wait)) {
       this.source([...path, 'wait_for', 'source'], wait['source']);
       this.expression([...path, 'wait_for', 'match'], wait['match'], scope);
-      this.duration([...path, 'wait_for', 'timeout'], wait['timeout']);
+      this.durationOrTemplate([...path, 'wait_for', 'timeout'], wait['timeout'], scope);
     }
 
     if (typeof id === 'string' && !this.stepIds.has(id)) this.stepIds.set(id, this.y.problemAt(this.y.valueOffset([...path, 'id']), '').line);

@@ -96,7 +96,9 @@ export function loadSourcesFile(
   // Sources the schema found fault with (JSON pointer of each error's value).
   const invalid = (name: string): boolean => {
     const ptr = `/sources/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    return errors.some((e) => e.instancePath === ptr || e.instancePath.startsWith(`${ptr}/`));
+    return errors.some(
+      (e) => e.instancePath === ptr || e.instancePath.startsWith(`${ptr}/`) || (e.keyword === 'propertyNames' && e.params['propertyName'] === name),
+    );
   };
   const all = isObject(data) && isObject(data['sources']) ? data['sources'] : {};
   const declared = new Set(Object.keys(all));

@@ -7,7 +7,10 @@
 // key is put first.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// CommonJS package: a named ESM import of `temporal` fails at run time.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 export const ENCODING_ENCRYPTED = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';

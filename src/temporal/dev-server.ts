@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalCli } from './cli-binary.js';
+import { installTemporalRuntime } from './runtime.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
 
 export interface DevServerOptions {
@@ -29,6 +30,7 @@ export interface DevServer {
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const log = opts.log ?? ((l: string) => console.error(l));
+  installTemporalRuntime();
   const found = await ensureTemporalCli({ home: opts.home, env: opts.env, log });
   if (!found) log('no Temporal CLI and no Go to build one: trying the SDK download of the CLI (needs internet)');
   if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });

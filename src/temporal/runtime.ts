@@ -1,11 +1,11 @@
 // The Temporal SDK's process-wide runtime: its own logs and the native core's go through our pino
 // logger, at warn and above, instead of raw lines on stderr. Installed once, before the first worker.
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import type { Logger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 
 let installed = false;
 
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger = createLogger()): void {
   if (installed) return;
   installed = true;
   const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;

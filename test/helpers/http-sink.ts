@@ -64,6 +64,7 @@ export async function start(options: SinkOptions = {}): Promise<HttpSink> {
   let fallback: SinkResponder = options.fallback ?? { status: 200, body: { ok: true } };
   const requests: SinkRequest[] = [];
   const waiters: Array<() => void> = [];
+  const delayed = new Set<NodeJS.Timeout>();
 
   const server = http.createServer((req, res) => {
     const receivedAt = Date.now();
@@ -97,8 +98,13 @@ export async function start(options: SinkOptions = {}): Promise<HttpSink> {
         res.writeHead(answer.status ?? 200, headers);
         res.end(payload);
       };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
+      if (answer.delayMs) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          send();
+        }, answer.delayMs);
+        delayed.add(timer);
+      } else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -128,6 +134,8 @@ export async function start(options: SinkOptions = {}): Promise<HttpSink> {
       });
     },
     close() {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },

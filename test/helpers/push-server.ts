@@ -10,11 +10,12 @@ import { createECDH, createDecipheriv, createHmac, createPublicKey, randomBytes,
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface PushSubscriptionJson {
+// A type alias (not an interface) so it is assignable to the Json type of step params.
+export type PushSubscriptionJson = {
   endpoint: string;
   expirationTime: null;
   keys: { p256dh: string; auth: string };
-}
+};
 
 export interface ReceivedPush {
   subscriptionId: string;

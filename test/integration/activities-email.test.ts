@@ -16,6 +16,11 @@ function input(params: EmailParams, secretFields: SecretField[] = []): OutboundI
   return { workflowId: 'welcome/shop/order-1', stepPath: 'steps[3]', params, secretFields };
 }
 
+/** MockActivityEnvironment.run with the activity's result type kept. */
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -44,7 +49,7 @@ describe('email activity', () => {
 
   test('delivers to, cc, bcc with subject, text and html; the server saw all of it', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url, HOOKFLOW_EMAIL_FROM: 'Hookflow <alerts@hookflow.example>' } });
-    const result = await activityEnv().run(
+    const result = await run(activityEnv(), 
       acts.email,
       input({
         to: ['ann@example.com', 'bob@example.com'],
@@ -80,8 +85,8 @@ describe('email activity', () => {
     const count = smtp.messages.length;
     const params: EmailParams = { to: 'eve@example.com', subject: 'Your code', text: '' };
     const fields: SecretField[] = [{ path: ['text'], parts: ['Code: ', { secret: 'CODE' }] }];
-    const first = await activityEnv(1).run(acts.email, input(params, fields));
-    const second = await activityEnv(2).run(acts.email, input(params, fields));
+    const first = await run(activityEnv(1), acts.email, input(params, fields));
+    const second = await run(activityEnv(2), acts.email, input(params, fields));
     const mails = await smtp.waitForMessages(count + 2);
     const [a, b] = mails.slice(count);
     assert.ok(a && b);
@@ -94,14 +99,14 @@ describe('email activity', () => {
 
   test('one rejected recipient among good ones: sent, and reported in rejected', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url } });
-    const result = await activityEnv().run(acts.email, input({ to: ['ok@example.com', 'nobody@example.com'], subject: 's', text: 't' }));
+    const result = await run(activityEnv(), acts.email, input({ to: ['ok@example.com', 'nobody@example.com'], subject: 's', text: 't' }));
     assert.deepEqual(result.accepted, ['ok@example.com']);
     assert.deepEqual(result.rejected, ['nobody@example.com']);
   });
 
   test('SMTP 550 for the only recipient is non-retryable EmailRejected', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url } });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: 'nobody@example.com', subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: 'nobody@example.com', subject: 's', text: 't' })));
     assert.equal(failure.type, 'EmailRejected');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /550/);
@@ -110,7 +115,7 @@ describe('email activity', () => {
 
   test('SMTP 451 is retryable', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url } });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: 'busy@example.com', subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: 'busy@example.com', subject: 's', text: 't' })));
     assert.equal(failure.type, 'EmailTemporaryFailure');
     assert.equal(retryable(failure), true);
     assert.match(failure.message, /451/);
@@ -119,7 +124,7 @@ describe('email activity', () => {
   test('wrong SMTP password (535) is non-retryable', async () => {
     const url = smtp.url.replace(encodeURIComponent('p@ss word'), 'wrong');
     const acts = createActivities({ env: { SMTP_URL: url } });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
     assert.equal(failure.type, 'EmailRejected');
     assert.match(failure.message, /535/);
   });
@@ -128,7 +133,7 @@ describe('email activity', () => {
     const gone = await smtpServer.start();
     await gone.close();
     const acts = createActivities({ env: { SMTP_URL: gone.url } });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
     assert.equal(failure.type, 'EmailTemporaryFailure');
     assert.equal(retryable(failure), true);
     assert.match(failure.message, /ECONNREFUSED/);
@@ -136,7 +141,7 @@ describe('email activity', () => {
 
   test('SMTP_URL missing is a non-retryable ConfigurationError naming it', async () => {
     const acts = createActivities({ env: {} });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: 'ann@example.com', subject: 's', text: 't' })));
     assert.equal(failure.type, 'ConfigurationError');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /SMTP_URL/);
@@ -144,7 +149,7 @@ describe('email activity', () => {
 
   test('no recipients at all is non-retryable', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url } });
-    const failure = await failureOf(activityEnv().run(acts.email, input({ to: ['', ' '], subject: 's', text: 't' })));
+    const failure = await failureOf(run(activityEnv(), acts.email, input({ to: ['', ' '], subject: 's', text: 't' })));
     assert.equal(failure.type, 'EmailRejected');
     assert.match(failure.message, /no recipient/);
   });

@@ -22,6 +22,11 @@ function input(params: HttpParams, secretFields: SecretField[] = [], stepPath = 
   return { workflowId: WORKFLOW_ID, stepPath, params, secretFields };
 }
 
+/** MockActivityEnvironment.run with the activity's result type kept. */
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -51,7 +56,7 @@ describe('http activity', () => {
   test('GET with query: result has status, lower-case headers, parsed JSON body; Idempotency-Key sent', async () => {
     sink.script([{ status: 200, headers: { 'X-Answer': '42' }, body: { hello: 'world', n: 1 } }]);
     const before = sink.requests.length;
-    const result = await activityEnv().run(acts.http, input({ url: `${sink.url}/users/7?x=1`, query: { fields: 'a,b', tag: ['p', 'q'], n: 3 } }));
+    const result = await run(activityEnv(), acts.http, input({ url: `${sink.url}/users/7?x=1`, query: { fields: 'a,b', tag: ['p', 'q'], n: 3 } }));
     assert.equal(result.status, 200);
     assert.equal(result.ok, true);
     assert.deepEqual(result.body, { hello: 'world', n: 1 });
@@ -70,7 +75,7 @@ describe('http activity', () => {
 
   test('json body: POST by default, serialized, content-type set', async () => {
     const before = sink.requests.length;
-    await activityEnv().run(acts.http, input({ url: `${sink.url}/events`, json: { a: [1, 2], b: null } }));
+    await run(activityEnv(), acts.http, input({ url: `${sink.url}/events`, json: { a: [1, 2], b: null } }));
     const req = sink.requests[before];
     assert.ok(req);
     assert.equal(req.method, 'POST');
@@ -80,8 +85,8 @@ describe('http activity', () => {
 
   test('form body, raw body, bearer and basic auth, explicit method', async () => {
     const before = sink.requests.length;
-    await activityEnv().run(acts.http, input({ url: `${sink.url}/form`, form: { name: 'Ada Lovelace', tags: ['x', 'y'] }, auth: { bearer: 'tok-123' } }));
-    await activityEnv().run(acts.http, input({ url: `${sink.url}/raw`, method: 'put', body: 'plain text', headers: { 'Content-Type': 'text/csv' }, auth: { basic: { username: 'ann', password: 'pw:1' } } }));
+    await run(activityEnv(), acts.http, input({ url: `${sink.url}/form`, form: { name: 'Ada Lovelace', tags: ['x', 'y'] }, auth: { bearer: 'tok-123' } }));
+    await run(activityEnv(), acts.http, input({ url: `${sink.url}/raw`, method: 'put', body: 'plain text', headers: { 'Content-Type': 'text/csv' }, auth: { basic: { username: 'ann', password: 'pw:1' } } }));
     const [form, raw] = sink.requests.slice(before);
     assert.ok(form && raw);
     assert.equal(form.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -94,7 +99,7 @@ describe('http activity', () => {
   });
 
   test('two bodies at once is a non-retryable InvalidParams', async () => {
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: sink.url, json: {}, body: 'x' })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: sink.url, json: {}, body: 'x' })));
     assert.equal(failure.type, 'InvalidParams');
     assert.equal(isRetryable(failure), false);
   });
@@ -103,12 +108,12 @@ describe('http activity', () => {
     sink.script([{ status: 503, body: 'down for maintenance' }, { status: 200, body: { done: true } }]);
     const before = sink.requests.length;
     const params = { url: `${sink.url}/flaky`, json: { id: 1 } };
-    const failure = await failureOf(activityEnv({ attempt: 1 }).run(acts.http, input(params, [], 'steps[2].then[0]')));
+    const failure = await failureOf(run(activityEnv({ attempt: 1 }), acts.http, input(params, [], 'steps[2].then[0]')));
     assert.equal(failure.type, 'HttpRetryableStatus');
     assert.equal(isRetryable(failure), true);
     assert.equal(failure.nextRetryDelay, undefined);
     assert.match(failure.message, /503/);
-    const result = await activityEnv({ attempt: 2 }).run(acts.http, input(params, [], 'steps[2].then[0]'));
+    const result = await run(activityEnv({ attempt: 2 }), acts.http, input(params, [], 'steps[2].then[0]'));
     assert.deepEqual(result.body, { done: true });
     const [first, second] = sink.requests.slice(before);
     assert.ok(first && second);
@@ -119,14 +124,14 @@ describe('http activity', () => {
   test('408 and 429 are retryable', async () => {
     for (const status of [408, 429, 500, 502]) {
       sink.script([{ status }]);
-      const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/s` })));
+      const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/s` })));
       assert.equal(isRetryable(failure), true, `status ${status}`);
     }
   });
 
   test('Retry-After in seconds becomes nextRetryDelay', async () => {
     sink.script([{ status: 429, headers: { 'Retry-After': '7' }, body: { error: 'slow down' } }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/limited` })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/limited` })));
     assert.equal(failure.type, 'HttpRetryableStatus');
     assert.equal(failure.nextRetryDelay, 7000);
   });
@@ -134,7 +139,7 @@ describe('http activity', () => {
   test('Retry-After as an HTTP-date becomes nextRetryDelay', async () => {
     const at = new Date(Date.now() + 30_000);
     sink.script([{ status: 503, headers: { 'Retry-After': at.toUTCString() } }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/limited` })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/limited` })));
     const delay = Number(failure.nextRetryDelay);
     // HTTP-dates have whole seconds: the delay is between 29 and 30 s.
     assert.ok(delay > 28_000 && delay <= 30_000, `delay ${delay}`);
@@ -142,13 +147,13 @@ describe('http activity', () => {
 
   test('an absurd Retry-After is capped at one hour', async () => {
     sink.script([{ status: 503, headers: { 'Retry-After': '864000' } }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/limited` })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/limited` })));
     assert.equal(failure.nextRetryDelay, 3_600_000);
   });
 
   test('400 fails at once: non-retryable, message has method, URL, status and the body', async () => {
     sink.script([{ status: 400, body: { error: { message: 'field "email" is required' } } }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/users?debug=1`, json: { name: 'x' } })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/users?debug=1`, json: { name: 'x' } })));
     assert.equal(failure.type, 'HttpRejected');
     assert.equal(failure.nonRetryable, true);
     assert.ok(NON_RETRYABLE_ERROR_TYPES.includes('HttpRejected'));
@@ -158,43 +163,43 @@ describe('http activity', () => {
 
   test('expect: a listed 404 is success; a 2xx not listed fails without retry', async () => {
     sink.script([{ status: 404, body: { found: false } }]);
-    const result = await activityEnv().run(acts.http, input({ url: `${sink.url}/maybe`, expect: [200, 404] }));
+    const result = await run(activityEnv(), acts.http, input({ url: `${sink.url}/maybe`, expect: [200, 404] }));
     assert.equal(result.status, 404);
     assert.equal(result.ok, false);
     assert.deepEqual(result.body, { found: false });
 
     sink.script([{ status: 200 }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/create`, expect: '201' })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/create`, expect: '201' })));
     assert.equal(failure.type, 'HttpRejected');
     assert.match(failure.message, /→ 200 .*expected "201"/);
 
     sink.script([{ status: 204 }]);
-    const ok = await activityEnv().run(acts.http, input({ url: `${sink.url}/any2xx`, expect: ['2xx'] }));
+    const ok = await run(activityEnv(), acts.http, input({ url: `${sink.url}/any2xx`, expect: ['2xx'] }));
     assert.equal(ok.status, 204);
     assert.equal(ok.body, '');
   });
 
   test('a bad expect entry is InvalidParams', async () => {
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: sink.url, expect: 'ok' })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: sink.url, expect: 'ok' })));
     assert.equal(failure.type, 'InvalidParams');
   });
 
   test('redirects are not followed: 302 fails naming the Location, unless expected', async () => {
     const before = sink.requests.length;
     sink.script([{ status: 302, headers: { Location: 'http://169.254.169.254/latest/meta-data/' } }]);
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${sink.url}/go` })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${sink.url}/go` })));
     assert.equal(failure.type, 'HttpRejected');
     assert.match(failure.message, /redirect to http:\/\/169\.254\.169\.254\/latest\/meta-data\/ not followed/);
     assert.equal(sink.requests.length, before + 1);
 
     sink.script([{ status: 302, headers: { Location: '/elsewhere' } }]);
-    const result = await activityEnv().run(acts.http, input({ url: `${sink.url}/go`, expect: [302] }));
+    const result = await run(activityEnv(), acts.http, input({ url: `${sink.url}/go`, expect: [302] }));
     assert.equal(result.headers['location'], '/elsewhere');
   });
 
   test('a huge body is cut at 64 KiB and marked truncated', async () => {
     sink.script([{ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blob: 'x'.repeat(300_000) }) }]);
-    const result = await activityEnv().run(acts.http, input({ url: `${sink.url}/big` }));
+    const result = await run(activityEnv(), acts.http, input({ url: `${sink.url}/big` }));
     assert.equal(result.truncated, true);
     assert.equal(typeof result.body, 'string');
     assert.equal((result.body as string).length, 64 * 1024);
@@ -202,14 +207,14 @@ describe('http activity', () => {
 
   test('a text body stays text', async () => {
     sink.script([{ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'héllo' }]);
-    const result = await activityEnv().run(acts.http, input({ url: `${sink.url}/text` }));
+    const result = await run(activityEnv(), acts.http, input({ url: `${sink.url}/text` }));
     assert.equal(result.body, 'héllo');
   });
 
   test('a slow server times out within the attempt: retryable OutboundTimeout', async () => {
     sink.script([{ status: 200, delayMs: 3000 }]);
     const started = Date.now();
-    const failure = await failureOf(activityEnv({ startToCloseTimeoutMs: 800 }).run(acts.http, input({ url: `${sink.url}/slow` })));
+    const failure = await failureOf(run(activityEnv({ startToCloseTimeoutMs: 800 }), acts.http, input({ url: `${sink.url}/slow` })));
     const elapsed = Date.now() - started;
     assert.equal(failure.type, 'OutboundTimeout');
     assert.equal(isRetryable(failure), true);
@@ -220,7 +225,7 @@ describe('http activity', () => {
     sink.script([{ status: 200, delayMs: 3000 }]);
     const envt = activityEnv();
     const started = Date.now();
-    const pending = envt.run(acts.http, input({ url: `${sink.url}/slow` }));
+    const pending = run(envt, acts.http, input({ url: `${sink.url}/slow` }));
     setTimeout(() => envt.cancel(), 100);
     await assert.rejects(pending, (err: unknown) => err instanceof CancelledFailure);
     assert.ok(Date.now() - started < 2000);
@@ -229,7 +234,7 @@ describe('http activity', () => {
   test('connection refused is a retryable NetworkError', async () => {
     const closed = await httpSink.start();
     await closed.close();
-    const failure = await failureOf(activityEnv().run(acts.http, input({ url: `${closed.url}/x` })));
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: `${closed.url}/x` })));
     assert.equal(failure.type, 'NetworkError');
     assert.equal(isRetryable(failure), true);
     assert.match(failure.message, /ECONNREFUSED/);
@@ -238,7 +243,7 @@ describe('http activity', () => {
   test('sign: standard-webhooks signature verifies with the standardwebhooks library', async () => {
     const secret = `whsec_${Buffer.from('a-32-byte-signing-key-for-tests!').toString('base64')}`;
     const before = sink.requests.length;
-    await activityEnv().run(
+    await run(activityEnv(), 
       acts.http,
       input({ url: `${sink.url}/webhook`, json: { type: 'order.paid', id: 9 }, sign: { 'standard-webhooks': '' } }, [
         { path: ['sign', 'standard-webhooks'], parts: [{ secret: 'SIGNING' }] },
@@ -247,7 +252,7 @@ describe('http activity', () => {
     assert.equal(sink.requests.length, before);
 
     const signed = createActivities({ env: { ...env, HOOKFLOW_SECRET_SIGNING: secret } });
-    await activityEnv().run(
+    await run(activityEnv(), 
       signed.http,
       input({ url: `${sink.url}/webhook`, json: { type: 'order.paid', id: 9 }, sign: { 'standard-webhooks': '' } }, [
         { path: ['sign', 'standard-webhooks'], parts: [{ secret: 'SIGNING' }] },
@@ -294,7 +299,7 @@ describe('http activity: secrets', () => {
     await writeFile(file, `${FILE_SECRET}\n`);
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_TOKEN: TOKEN, HOOKFLOW_SECRET_API_KEY_FILE: file } });
     const params: HttpParams = { url: '', headers: { Authorization: '' }, json: { note: 'hello' } };
-    const result = await activityEnv().run(
+    const result = await run(activityEnv(), 
       acts.http,
       input(params, [
         { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'TOKEN' }] },
@@ -317,7 +322,7 @@ describe('http activity: secrets', () => {
     sink.script([{ status: 401, body: `invalid token Bearer ${TOKEN}` }]);
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_TOKEN: TOKEN } });
     const failure = await failureOf(
-      activityEnv().run(acts.http, input({ url: `${sink.url}/private?token=` }, [{ path: ['url'], parts: [`${sink.url}/private?token=`, { secret: 'TOKEN' }] }])),
+      run(activityEnv(), acts.http, input({ url: `${sink.url}/private?token=` }, [{ path: ['url'], parts: [`${sink.url}/private?token=`, { secret: 'TOKEN' }] }])),
     );
     assert.equal(failure.type, 'HttpRejected');
     assert.ok(!failure.message.includes(TOKEN), failure.message);
@@ -328,7 +333,7 @@ describe('http activity: secrets', () => {
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } });
     const before = sink.requests.length;
     const failure = await failureOf(
-      activityEnv().run(acts.http, input({ url: sink.url, headers: { 'X-Key': '' } }, [{ path: ['headers', 'X-Key'], parts: [{ secret: 'MISSING_ONE' }] }])),
+      run(activityEnv(), acts.http, input({ url: sink.url, headers: { 'X-Key': '' } }, [{ path: ['headers', 'X-Key'], parts: [{ secret: 'MISSING_ONE' }] }])),
     );
     assert.equal(failure.type, 'SecretMissing');
     assert.equal(failure.nonRetryable, true);

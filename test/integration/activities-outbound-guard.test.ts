@@ -23,6 +23,11 @@ function activityEnv(): MockActivityEnvironment {
   return new MockActivityEnvironment({ startToCloseTimeoutMs: 5_000 }, { logger: new DefaultLogger('ERROR') });
 }
 
+/** MockActivityEnvironment.run with the activity's result type kept. */
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -232,7 +237,7 @@ describe('outbound guard in front of real requests', () => {
 
   test('127.0.0.1 is refused when HOOKFLOW_OUTBOUND_ALLOW does not list it; nothing is sent', async () => {
     const acts = createActivities({ env: {} });
-    const failure = await failureOf(activityEnv().run(acts.http, http(`${sink.url}/x`)));
+    const failure = await failureOf(run(activityEnv(), acts.http, http(`${sink.url}/x`)));
     assert.equal(failure.type, 'OutboundRefused');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /127\.0\.0\.1 is a loopback address/);
@@ -242,28 +247,28 @@ describe('outbound guard in front of real requests', () => {
 
   test('localhost resolves to loopback and is refused too', async () => {
     const acts = createActivities({ env: {} });
-    const failure = await failureOf(activityEnv().run(acts.http, http(`http://localhost:${sink.port}/x`)));
+    const failure = await failureOf(run(activityEnv(), acts.http, http(`http://localhost:${sink.port}/x`)));
     assert.equal(failure.type, 'OutboundRefused');
     assert.equal(sink.requests.length, 0);
   });
 
   test('169.254.169.254 (cloud metadata) is refused although 127.0.0.1 is allowed', async () => {
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } });
-    const failure = await failureOf(activityEnv().run(acts.http, http('http://169.254.169.254/latest/meta-data/iam/')));
+    const failure = await failureOf(run(activityEnv(), acts.http, http('http://169.254.169.254/latest/meta-data/iam/')));
     assert.equal(failure.type, 'OutboundRefused');
     assert.match(failure.message, /link-local/);
   });
 
   test('an IPv4-mapped IPv6 literal of loopback is refused', async () => {
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '10.0.0.0/8' } });
-    const failure = await failureOf(activityEnv().run(acts.http, http(`http://[::ffff:127.0.0.1]:${sink.port}/x`)));
+    const failure = await failureOf(run(activityEnv(), acts.http, http(`http://[::ffff:127.0.0.1]:${sink.port}/x`)));
     assert.equal(failure.type, 'OutboundRefused');
     assert.equal(sink.requests.length, 0);
   });
 
   test('a name that resolves to loopback (DNS rebinding) is refused', async () => {
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '10.0.0.0/8' }, dnsLookup: async () => [{ address: '127.0.0.1', family: 4 }] });
-    const failure = await failureOf(activityEnv().run(acts.http, http(`http://attacker.example:${sink.port}/x`)));
+    const failure = await failureOf(run(activityEnv(), acts.http, http(`http://attacker.example:${sink.port}/x`)));
     assert.equal(failure.type, 'OutboundRefused');
     assert.match(failure.message, /attacker\.example resolves to 127\.0\.0\.1/);
     assert.equal(sink.requests.length, 0);
@@ -280,7 +285,7 @@ describe('outbound guard in front of real requests', () => {
         return [{ address: '127.0.0.1', family: 4 }];
       },
     });
-    const result = await activityEnv().run(acts.http, http(`http://hooks.internal.test:${sink.port}/pinned`));
+    const result = await run(activityEnv(), acts.http, http(`http://hooks.internal.test:${sink.port}/pinned`));
     assert.equal(result.status, 200);
     assert.equal(lookups, 1);
     const req = sink.requests.at(-1);
@@ -293,10 +298,10 @@ describe('outbound guard in front of real requests', () => {
     const env = { VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: keys.privateKey, VAPID_SUBJECT: 'mailto:ops@example.com' };
     const subscription = push.createSubscription();
     const input = { workflowId: 'wf', stepPath: 'steps[1]', params: { provider: 'webpush' as const, to: subscription, title: 'hi' }, secretFields: [] };
-    const refused = await failureOf(activityEnv().run(createActivities({ env }).push, input));
+    const refused = await failureOf(run(activityEnv(), createActivities({ env }).push, input));
     assert.equal(refused.type, 'OutboundRefused');
     assert.equal(push.messages.length, 0);
-    const sent = await activityEnv().run(createActivities({ env: { ...env, HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input);
+    const sent = await run(activityEnv(), createActivities({ env: { ...env, HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input);
     assert.equal(sent.status, 201);
     assert.equal(push.messages.length, 1);
   });

@@ -20,6 +20,11 @@ function input(params: PushParams, stepPath = 'steps[0]'): OutboundInput<PushPar
   return { workflowId: 'notify/sendbird/m-7', stepPath, params, secretFields: [] };
 }
 
+/** MockActivityEnvironment.run with the activity's result type kept. */
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -72,9 +77,9 @@ describe('push activity: webpush', () => {
   test('delivers: the decrypted payload equals what was sent; VAPID verified; TTL and Topic set', async () => {
     const subscription = push.createSubscription({ vapidPublicKey: vapid.publicKey });
     const data: Json = { channel: 'c-1', unread: 3, tags: ['a', 'ü'] };
-    const result = await activityEnv().run(
+    const result = await run(activityEnv(), 
       createActivities({ env }).push,
-      input({ provider: 'webpush', to: subscription as unknown as Json, title: 'Ada', body: 'Are you there? 👋', data, ttl: '1h' }),
+      input({ provider: 'webpush', to: subscription, title: 'Ada', body: 'Are you there? 👋', data, ttl: '1h' }),
     );
     assert.equal(push.refusals.length, 0, JSON.stringify(push.refusals));
     const msg = push.messages.at(-1);
@@ -91,8 +96,8 @@ describe('push activity: webpush', () => {
   test('`to` as a JSON string works; a retry carries the same Topic', async () => {
     const subscription = push.createSubscription();
     const params: PushParams = { provider: 'webpush', to: JSON.stringify(subscription), body: 'only a body' };
-    await activityEnv(1).run(createActivities({ env }).push, input(params, 'steps[4]'));
-    await activityEnv(2).run(createActivities({ env }).push, input(params, 'steps[4]'));
+    await run(activityEnv(1), createActivities({ env }).push, input(params, 'steps[4]'));
+    await run(activityEnv(2), createActivities({ env }).push, input(params, 'steps[4]'));
     const [a, b] = push.messages.slice(-2);
     assert.deepEqual(a?.json, { body: 'only a body' });
     assert.equal(a?.topic, b?.topic);
@@ -101,7 +106,7 @@ describe('push activity: webpush', () => {
   test('a gone subscription (410) fails with SubscriptionGone, not retried', async () => {
     const subscription = push.createSubscription();
     push.markGone(subscription);
-    const failure = await failureOf(activityEnv().run(createActivities({ env }).push, input({ provider: 'webpush', to: subscription as unknown as Json, title: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env }).push, input({ provider: 'webpush', to: subscription, title: 'x' })));
     assert.equal(failure.type, 'SubscriptionGone');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /410/);
@@ -111,7 +116,7 @@ describe('push activity: webpush', () => {
   test('a subscription bound to another VAPID key is PushRejected (403)', async () => {
     const other = webpush.generateVAPIDKeys();
     const subscription = push.createSubscription({ vapidPublicKey: other.publicKey });
-    const failure = await failureOf(activityEnv().run(createActivities({ env }).push, input({ provider: 'webpush', to: subscription as unknown as Json, title: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env }).push, input({ provider: 'webpush', to: subscription, title: 'x' })));
     assert.equal(failure.type, 'PushRejected');
     assert.match(failure.message, /403/);
   });
@@ -119,18 +124,35 @@ describe('push activity: webpush', () => {
   test('503 with Retry-After is retryable with that delay', async () => {
     const subscription = push.createSubscription();
     push.failNext([{ status: 503, headers: { 'Retry-After': '12' } }]);
-    const failure = await failureOf(activityEnv().run(createActivities({ env }).push, input({ provider: 'webpush', to: subscription as unknown as Json, title: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env }).push, input({ provider: 'webpush', to: subscription, title: 'x' })));
     assert.equal(failure.type, 'PushTemporaryFailure');
     assert.equal(retryable(failure), true);
     assert.equal(failure.nextRetryDelay, 12_000);
   });
 
+  test('the double refuses a payload encrypted for another subscription and a JWT for another origin', async () => {
+    const target = push.createSubscription();
+    const other = push.createSubscription();
+    const vapidDetails = { subject: 'mailto:ops@hookflow.example', publicKey: vapid.publicKey, privateKey: vapid.privateKey };
+    const wrongKeys = webpush.generateRequestDetails({ endpoint: target.endpoint, keys: other.keys }, 'secret', { vapidDetails, contentEncoding: 'aes128gcm' });
+    const res1 = await fetch(target.endpoint, { method: 'POST', headers: wrongKeys.headers as Record<string, string>, body: wrongKeys.body });
+    assert.equal(res1.status, 400);
+    assert.match(push.refusals.at(-1)?.reason ?? '', /does not decrypt/);
+
+    const details = webpush.generateRequestDetails(target, 'secret', { vapidDetails, contentEncoding: 'aes128gcm' });
+    const elsewhere = webpush.generateRequestDetails({ ...target, endpoint: 'https://push.example.net/x' }, 'secret', { vapidDetails, contentEncoding: 'aes128gcm' });
+    const headers = { ...(details.headers as Record<string, string>), Authorization: (elsewhere.headers as Record<string, string>)['Authorization'] as string };
+    const res2 = await fetch(target.endpoint, { method: 'POST', headers, body: details.body });
+    assert.equal(res2.status, 401);
+    assert.match(push.refusals.at(-1)?.reason ?? '', /aud is https:\/\/push\.example\.net/);
+  });
+
   test('a malformed subscription is InvalidParams; missing VAPID keys a ConfigurationError', async () => {
-    const bad = await failureOf(activityEnv().run(createActivities({ env }).push, input({ provider: 'webpush', to: { endpoint: 'https://x' }, title: 'x' })));
+    const bad = await failureOf(run(activityEnv(), createActivities({ env }).push, input({ provider: 'webpush', to: { endpoint: 'https://x' }, title: 'x' })));
     assert.equal(bad.type, 'InvalidParams');
     assert.match(bad.message, /p256dh/);
     const subscription = push.createSubscription();
-    const noKeys = await failureOf(activityEnv().run(createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input({ provider: 'webpush', to: subscription as unknown as Json })));
+    const noKeys = await failureOf(run(activityEnv(), createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input({ provider: 'webpush', to: subscription })));
     assert.equal(noKeys.type, 'ConfigurationError');
     assert.match(noKeys.message, /VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY/);
   });
@@ -150,7 +172,7 @@ describe('push activity: fcm', () => {
 
   test('delivers: the server verified the JWT assertion and bearer token and got the message', async () => {
     const acts = createActivities({ env });
-    const result = await activityEnv().run(
+    const result = await run(activityEnv(), 
       acts.push,
       input({ provider: 'fcm', to: 'device-token-1', title: 'Ada', body: 'New message', data: { channel: 'c-1', unread: 3, meta: { a: 1 } }, ttl: 600 }),
     );
@@ -166,13 +188,13 @@ describe('push activity: fcm', () => {
     assert.deepEqual(msg.message['android'], { ttl: '600s' });
 
     // A second message reuses the cached access token.
-    await activityEnv().run(acts.push, input({ provider: 'fcm', to: 'device-token-2', body: 'again' }));
+    await run(activityEnv(), acts.push, input({ provider: 'fcm', to: 'device-token-2', body: 'again' }));
     assert.equal(fcm.tokenRequests.length, 1);
     assert.equal(fcm.messages.at(-1)?.accessToken, msg.accessToken);
   });
 
   test('an UNREGISTERED token fails with SubscriptionGone', async () => {
-    const failure = await failureOf(activityEnv().run(createActivities({ env }).push, input({ provider: 'fcm', to: 'stale-registration-token', title: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env }).push, input({ provider: 'fcm', to: 'stale-registration-token', title: 'x' })));
     assert.equal(failure.type, 'SubscriptionGone');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /UNREGISTERED/);
@@ -180,25 +202,27 @@ describe('push activity: fcm', () => {
 
   test('a revoked access token (401) is retryable and the next attempt fetches a new one', async () => {
     const acts = createActivities({ env });
-    await activityEnv().run(acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'warm-up' }));
+    await run(activityEnv(), acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'warm-up' }));
     const tokensBefore = fcm.tokenRequests.length;
     fcm.revokeAccessTokens();
-    const failure = await failureOf(activityEnv(1).run(acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'x' })));
+    const failure = await failureOf(run(activityEnv(1), acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'x' })));
     assert.equal(failure.type, 'PushTemporaryFailure');
     assert.equal(retryable(failure), true);
-    await activityEnv(2).run(acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'x' }));
+    await run(activityEnv(2), acts.push, input({ provider: 'fcm', to: 'device-token-3', title: 'x' }));
     assert.equal(fcm.tokenRequests.length, tokensBefore + 1);
   });
 
-  test('an access token never appears in a failure message', async () => {
+  test('a wrong FCM_API_BASE_URL (404 without UNREGISTERED) is PushRejected naming it; no access token in the message', async () => {
     const acts = createActivities({ env: { ...env, FCM_API_BASE_URL: `${fcm.url}/nowhere` } });
-    const failure = await failureOf(activityEnv().run(acts.push, input({ provider: 'fcm', to: 'device-token-4', title: 'x' })));
+    const failure = await failureOf(run(activityEnv(), acts.push, input({ provider: 'fcm', to: 'device-token-4', title: 'x' })));
+    assert.equal(failure.type, 'PushRejected');
+    assert.match(failure.message, /FCM_API_BASE_URL/);
     for (const req of fcm.messages) assert.ok(!failure.message.includes(req.accessToken));
     assert.ok(!/ya29\./.test(failure.message), failure.message);
   });
 
   test('missing FCM_SERVICE_ACCOUNT_FILE is a ConfigurationError naming it', async () => {
-    const failure = await failureOf(activityEnv().run(createActivities({ env: {} }).push, input({ provider: 'fcm', to: 'device-token-1' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env: {} }).push, input({ provider: 'fcm', to: 'device-token-1' })));
     assert.equal(failure.type, 'ConfigurationError');
     assert.match(failure.message, /FCM_SERVICE_ACCOUNT_FILE/);
   });

@@ -17,6 +17,11 @@ function input(params: SmsParams): OutboundInput<SmsParams> {
   return { workflowId: 'notify/sendbird/m-1', stepPath: 'steps[0].steps[1].else[0]', params, secretFields: [] };
 }
 
+/** MockActivityEnvironment.run with the activity's result type kept. */
+function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -66,7 +71,7 @@ describe('sms activity', () => {
   });
 
   test('sends with TWILIO_FROM; the server saw Basic auth, To, From and Body', async () => {
-    const result = await activityEnv().run(createActivities({ env }).sms, input({ to: '+14155550100', body: 'Ada: are you there?' }));
+    const result = await run(activityEnv(), createActivities({ env }).sms, input({ to: '+14155550100', body: 'Ada: are you there?' }));
     const msg = tw.messages.at(-1);
     assert.ok(msg);
     assert.equal(result.sid, msg.sid);
@@ -81,7 +86,7 @@ describe('sms activity', () => {
   });
 
   test('messaging_service_sid is sent instead of From', async () => {
-    const result = await activityEnv().run(
+    const result = await run(activityEnv(), 
       createActivities({ env: { ...env, TWILIO_FROM: '' } }).sms,
       input({ to: '+14155550101', body: 'hi', messaging_service_sid: 'MG0123456789abcdef0123456789abcdef' }),
     );
@@ -94,7 +99,7 @@ describe('sms activity', () => {
 
   test('invalid, non-mobile and unsubscribed numbers are non-retryable SmsRejected with the Twilio code', async () => {
     for (const [to, code] of [['+15005550001', 21211], ['+15005550009', 21614], ['+15005550004', 21610]] as const) {
-      const failure = await failureOf(activityEnv().run(createActivities({ env }).sms, input({ to, body: 'x' })));
+      const failure = await failureOf(run(activityEnv(), createActivities({ env }).sms, input({ to, body: 'x' })));
       assert.equal(failure.type, 'SmsRejected', to);
       assert.equal(failure.nonRetryable, true);
       assert.match(failure.message, new RegExp(`error ${code}`));
@@ -103,14 +108,14 @@ describe('sms activity', () => {
   });
 
   test('a malformed number is rejected by the server (21211), not retried', async () => {
-    const failure = await failureOf(activityEnv().run(createActivities({ env }).sms, input({ to: '555-0100', body: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env }).sms, input({ to: '555-0100', body: 'x' })));
     assert.equal(failure.type, 'SmsRejected');
     assert.match(failure.message, /21211/);
   });
 
   test('a wrong auth token is 20003: non-retryable, naming the env vars, never showing the token', async () => {
     const wrong = 'f'.repeat(32);
-    const failure = await failureOf(activityEnv().run(createActivities({ env: { ...env, TWILIO_AUTH_TOKEN: wrong } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_AUTH_TOKEN: wrong } }).sms, input({ to: '+14155550100', body: 'x' })));
     assert.equal(failure.type, 'SmsRejected');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /20003/);
@@ -122,7 +127,7 @@ describe('sms activity', () => {
   test('429 and 5xx from Twilio are retryable', async () => {
     tw.failNext([{ code: 20429, status: 429, message: 'Too Many Requests' }, { code: 20500, status: 503, message: 'Service Unavailable' }]);
     for (const status of [429, 503]) {
-      const failure = await failureOf(activityEnv().run(createActivities({ env }).sms, input({ to: '+14155550100', body: 'x' })));
+      const failure = await failureOf(run(activityEnv(), createActivities({ env }).sms, input({ to: '+14155550100', body: 'x' })));
       assert.equal(failure.type, 'SmsTemporaryFailure');
       assert.equal(retryable(failure), true);
       assert.match(failure.message, new RegExp(`answered ${status}`));
@@ -132,16 +137,16 @@ describe('sms activity', () => {
   test('Twilio unreachable is retryable', async () => {
     const gone = await twilioServer.start(creds);
     await gone.close();
-    const failure = await failureOf(activityEnv().run(createActivities({ env: { ...env, TWILIO_API_BASE_URL: gone.url } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const failure = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_API_BASE_URL: gone.url } }).sms, input({ to: '+14155550100', body: 'x' })));
     assert.equal(failure.type, 'SmsTemporaryFailure');
     assert.match(failure.message, /ECONNREFUSED/);
   });
 
   test('missing credentials or sender are ConfigurationErrors naming the variables', async () => {
-    const noCreds = await failureOf(activityEnv().run(createActivities({ env: { TWILIO_FROM: '+15005550006' } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const noCreds = await failureOf(run(activityEnv(), createActivities({ env: { TWILIO_FROM: '+15005550006' } }).sms, input({ to: '+14155550100', body: 'x' })));
     assert.equal(noCreds.type, 'ConfigurationError');
     assert.match(noCreds.message, /TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
-    const noFrom = await failureOf(activityEnv().run(createActivities({ env: { ...env, TWILIO_FROM: '' } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const noFrom = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_FROM: '' } }).sms, input({ to: '+14155550100', body: 'x' })));
     assert.equal(noFrom.type, 'ConfigurationError');
     assert.match(noFrom.message, /TWILIO_FROM/);
   });
