@@ -50,24 +50,31 @@ function timeUs(fn: () => unknown, minMs = 300): number {
   return ((t - t0) * 1000) / n;
 }
 
-const rows: Array<[string, string]> = [];
-for (const n of [10, 1_000, 10_000]) {
-  const set = recipes(n);
-  const t0 = performance.now();
-  const index = new RecipeIndex(set);
-  const buildMs = performance.now() - t0;
-  const matched = index.match(event).map((r) => r.name).join(',');
-  rows.push([`match 1 event vs ${n.toLocaleString('en')} recipes (matched: ${matched}; index built in ${buildMs.toFixed(1)} ms)`, timeUs(() => index.match(event)).toFixed(2)]);
+/** Rows of [operation, µs per op]. */
+export function coreBench(): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  for (const n of [10, 1_000, 10_000]) {
+    const set = recipes(n);
+    const t0 = performance.now();
+    const index = new RecipeIndex(set);
+    const buildMs = performance.now() - t0;
+    const matched = index.match(event).map((r) => r.name).join(',');
+    rows.push([`match 1 event vs ${n.toLocaleString('en')} recipes (matched: ${matched}; index built in ${buildMs.toFixed(1)} ms)`, timeUs(() => index.match(event)).toFixed(2)]);
+  }
+
+  const ctx = { event: event.body, member: { user_id: 'u2', metadata: { phone: '+15550100' } }, steps: {}, vars: {} };
+  const url = 'https://api-{{ event.app_id }}.sendbird.com/v3/users/{{ member.user_id }}';
+  rows.push(['render "https://api-{{ event.app_id }}…/{{ member.user_id }}"', timeUs(() => renderTemplate(url, ctx)).toFixed(2)]);
+  rows.push(['render "{{ event.sender.nickname }}: {{ event.payload.message }}"', timeUs(() => renderTemplate('{{ event.sender.nickname }}: {{ event.payload.message }}', ctx)).toFixed(2)]);
+  const params: Json = { url, headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' }, json: { to: '{{ member.metadata.phone }}', text: 'Hi {{ event.sender.nickname }}' } };
+  rows.push(['renderValue(http params: url, secret header, json body)', timeUs(() => renderValue(params, ctx)).toFixed(2)]);
+  return rows;
 }
 
-const ctx = { event: event.body, member: { user_id: 'u2', metadata: { phone: '+15550100' } }, steps: {}, vars: {} };
-const url = 'https://api-{{ event.app_id }}.sendbird.com/v3/users/{{ member.user_id }}';
-rows.push(['render "https://api-{{ event.app_id }}…/{{ member.user_id }}"', timeUs(() => renderTemplate(url, ctx)).toFixed(2)]);
-rows.push(['render "{{ event.sender.nickname }}: {{ event.payload.message }}"', timeUs(() => renderTemplate('{{ event.sender.nickname }}: {{ event.payload.message }}', ctx)).toFixed(2)]);
-const params: Json = { url, headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' }, json: { to: '{{ member.metadata.phone }}', text: 'Hi {{ event.sender.nickname }}' } };
-rows.push(['renderValue(http params: url, secret header, json body)', timeUs(() => renderValue(params, ctx)).toFixed(2)]);
-
-const width = Math.max(...rows.map((r) => r[0].length));
-console.log(`${'operation'.padEnd(width)} | µs/op`);
-console.log(`${'-'.repeat(width)}-|-------`);
-for (const [label, us] of rows) console.log(`${label.padEnd(width)} | ${us.padStart(6)}`);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = coreBench();
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`${'operation'.padEnd(width)} | µs/op`);
+  console.log(`${'-'.repeat(width)}-|-------`);
+  for (const [label, us] of rows) console.log(`${label.padEnd(width)} | ${us.padStart(6)}`);
+}

@@ -52,7 +52,7 @@ if (!process.env.TEMPORAL_ADDRESS) {
 // Bundle the workflows once; every test worker then loads the cached bundle.
 await workflowBundle(root);
 
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-force-exit', `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`, `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
 console.error(`running ${files.length} test file(s)`);
 const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';

@@ -10,6 +10,8 @@ export interface Config {
   temporalAddress?: string;
   namespace: string;
   taskQueue: string;
+  /** Deadline for storing a webhook's runs in Temporal before answering 503 (HOOKFLOW_START_TIMEOUT_MS). */
+  startTimeoutMs: number;
   /** Where `.hookflow/` lives (dev server DB, CLI cache, workflow bundles). */
   home: string;
   env: Record<string, string | undefined>;
@@ -32,6 +34,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'hookflow',
+    startTimeoutMs: Number(env.HOOKFLOW_START_TIMEOUT_MS ?? 4000),
     home: cwd,
     env,
   };

@@ -11,6 +11,7 @@ import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
 import { HookflowClient } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { codecFromEnv } from '../temporal/codec.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker, wrapActivities } from '../temporal/worker.js';
 
@@ -50,6 +51,9 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   const say = opts.say ?? (() => {});
   const metrics = opts.metrics ?? new Metrics();
   installTemporalRuntime(logger);
+  // Parsed first, so bad HOOKFLOW_CODEC_KEYS fail before anything starts.
+  const codec = codecFromEnv(config.env);
+  const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async (): Promise<void> => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -92,7 +96,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       address = devServer.address;
     }
 
-    const client = await HookflowClient.connect({ address, namespace: config.namespace, taskQueue: config.taskQueue });
+    const client = await HookflowClient.connect({ address, namespace: config.namespace, taskQueue: config.taskQueue, dataConverter, callTimeoutMs: config.startTimeoutMs });
     cleanups.push(() => client.close());
     await client.ensureSearchAttributes();
 
@@ -106,6 +110,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         taskQueue: config.taskQueue,
         activities: wrapActivities(createActivities({ env: config.env, logger }), metrics),
         home: config.home,
+        dataConverter,
       });
       const w = worker;
       const running = w.run();
@@ -125,6 +130,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         publicUrl: config.publicUrl,
         logger,
         metrics,
+        codec,
         health: async () => {
           if (localWorker && localWorker.getState() !== 'RUNNING') return `the worker is ${localWorker.getState()}`;
           return client.unhealthyReason();

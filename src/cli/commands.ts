@@ -10,6 +10,7 @@ import { parseBody } from '../ingress/parse-body.js';
 import { getProvider, type WebhookRequest } from '../providers/index.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
 import { HookflowClient } from '../temporal/client.js';
+import { dataConverterFromEnv } from '../temporal/codec.js';
 import { contentTypeFor, parseArgs } from './args.js';
 
 type Out = (line: string) => void;
@@ -118,7 +119,7 @@ export async function replayCommand(config: Config, argv: string[], out: Out): P
   const [workflowId] = parseArgs(argv).positionals;
   if (!workflowId) throw new Error('usage: hookflow replay <workflowId>');
   // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.
-  const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue });
+  const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue, dataConverter: dataConverterFromEnv(config.env) });
   try {
     const history = await client.client.workflow.getHandle(workflowId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;

@@ -2,6 +2,8 @@
 import express, { type Request, type Response } from 'express';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecRouter, codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { TemporalUnavailableError } from '../temporal/client.js';
@@ -17,6 +19,8 @@ export interface IngressDeps {
   /** undefined when healthy, else why not. */
   health: () => Promise<string | undefined>;
   metrics?: Metrics;
+  /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
+  codec?: PayloadCodec;
 }
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -115,6 +119,8 @@ export function createIngress(deps: IngressDeps): express.Express {
       sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later');
     }
   });
+
+  if (deps.codec) app.use(codecRouter(deps.codec, codecRouterOptionsFromEnv(process.env)));
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
   return app;

@@ -3,7 +3,7 @@ import { evaluateExpression } from '../core/expr.js';
 import { globMatches } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import { waitsOf } from '../core/waits.js';
-import { getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
+import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import type { StartedRun } from '../temporal/client.js';
 import { IngressError } from './errors.js';
@@ -51,6 +51,9 @@ export async function handleWebhook(
     if (challenge) return { kind: 'handshake', ...challenge };
   }
   provider.verify(req, source, req.receivedAt);
+  // A token sent as a query parameter is a credential: past verification, nothing sees or stores it.
+  const hidden = credentialQueryParams(source.verify);
+  if (hidden.length > 0) req = { ...req, query: Object.fromEntries(Object.entries(req.query).filter(([k]) => !hidden.includes(k))) };
   const body = parseBody(req.rawBody, headerOf(req, 'content-type'), req.method, req.query);
   const handshake = provider.handshake?.(req, body, source);
   if (handshake) return { kind: 'handshake', ...handshake };

@@ -33,6 +33,12 @@ export function credentialHeaders(verify: GenericVerify | undefined): string[] {
   return ['authorization'];
 }
 
+/** Query parameters that carry this source's credential (`token: {query: …}`): kept out of stored events. */
+export function credentialQueryParams(verify: GenericVerify | undefined): string[] {
+  if (verify === undefined || isVerifyNone(verify) || !('token' in verify) || !verify.token.query) return [];
+  return [verify.token.query];
+}
+
 function textEq(a: string, b: string): boolean {
   return safeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

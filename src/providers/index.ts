@@ -3,7 +3,7 @@
 // (hmac/token/basic) replaces a preset's own scheme.
 import type { SourceConfig } from '../core/types.js';
 import { discord } from './discord.js';
-import { credentialHeaders, generic } from './generic.js';
+import { credentialHeaders, credentialQueryParams, generic } from './generic.js';
 import { github } from './github.js';
 import { meiqia } from './meiqia.js';
 import { sendbird } from './sendbird.js';
@@ -19,6 +19,7 @@ import type { Provider } from './types.js';
 export type { Described, Evaluate, Handshake, Provider, SignInput, SignOutput, WebhookRequest } from './types.js';
 export { metaChallenge } from './meta.js';
 export { bodyHashId, flatHeaders } from './verify-core.js';
+export { credentialQueryParams };
 
 function withSourceRules(p: Provider): Provider {
   return {

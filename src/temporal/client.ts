@@ -1,6 +1,7 @@
 // The ingress's side of Temporal: durable, idempotent starts of runs, delivery of events to runs
 // that wait for them, and the health checks behind /healthz.
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, EVENT_SIGNAL } from '../core/runtime-contract.js';
@@ -28,21 +29,30 @@ export interface HookflowClientOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** Per-call deadline for starts and signals (ms). */
+  /** Per-call deadline for starts and signals (ms): below common provider timeouts (Sendbird waits 5 s). */
   callTimeoutMs?: number;
+  /** Payload encryption (HOOKFLOW_CODEC_KEYS), if configured. */
+  dataConverter?: DataConverter;
 }
 
 export class HookflowClient {
   private constructor(
     readonly connection: Connection,
     readonly client: Client,
-    private readonly opts: Required<HookflowClientOptions>,
+    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter'>>,
   ) {}
 
   static async connect(opts: HookflowClientOptions): Promise<HookflowClient> {
-    const connection = await Connection.connect({ address: opts.address, connectTimeout: 10_000 });
-    const client = new Client({ connection, namespace: opts.namespace });
-    return new HookflowClient(connection, client, { callTimeoutMs: 5_000, ...opts });
+    const connection = await Connection.connect({
+      address: opts.address,
+      connectTimeout: 10_000,
+      // After a Temporal outage, reconnect within seconds rather than grpc's default backoff (up to 2 min),
+      // so the ingress stops answering 503 as soon as the server is back.
+      channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2_000 },
+    });
+    const client = new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
+    const { dataConverter: _dc, ...rest } = opts;
+    return new HookflowClient(connection, client, { callTimeoutMs: 4_000, ...rest });
   }
 
   get namespace(): string {

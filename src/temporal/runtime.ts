@@ -8,7 +8,7 @@ let installed = false;
 export function installTemporalRuntime(logger: Logger = createLogger()): void {
   if (installed) return;
   installed = true;
-  const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
+  const level = (process.env.TEMPORAL_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'ERROR' : 'WARN')).toUpperCase() as LogLevel;
   try {
     Runtime.install({
       logger: new DefaultLogger(level, (entry) => {

@@ -94,6 +94,7 @@ export interface HookflowWorkerOptions {
   taskQueue: string;
   activities: OutboundActivities;
   home?: string;
+  dataConverter?: WorkerOptions['dataConverter'];
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
 }
 
@@ -104,6 +105,9 @@ export async function createWorker(opts: HookflowWorkerOptions): Promise<Worker>
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(opts.home),
     activities: opts.activities,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    // On SIGTERM, activities in flight get this long to finish before they are cancelled.
+    shutdownGraceTime: '30s',
     ...opts.tuning,
   });
 }

@@ -96,13 +96,15 @@ describe('outbound policy on a real Temporal server', () => {
     assert.equal((outcome as RunResult).status, 'completed');
     assert.equal(arrivals('/secret')[0]!.headers.authorization, 'Bearer tok-5f1c2a-very-secret');
     const history = await hf.client!.client.workflow.getHandle(wid).fetchHistory();
-    // Payload bytes serialize as {type:'Buffer', data:[…]} (or raw Uint8Array): decode them to text to search.
-    const text = JSON.stringify(history, (_k, v: unknown) => {
-      if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-      const b = v as { type?: string; data?: number[] } | null;
-      if (b && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data).toString('utf8');
-      return v;
-    });
+    // Walk the protobuf objects themselves (their toJSON would base64 the payload bytes) and keep every string.
+    const parts: string[] = [];
+    const walk = (v: unknown): void => {
+      if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
+      else if (typeof v === 'string') parts.push(v);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    };
+    walk(history);
+    const text = parts.join('\n');
     assert.ok(text.includes('API_TOKEN'), 'the history names the secret');
     assert.ok(!text.includes('tok-5f1c2a-very-secret'), 'but never holds its value');
   });

@@ -1,0 +1,136 @@
+// A hookflow process for the benches, configured by environment:
+//   BENCH_MODE=noop   the ingress with a starter that does nothing (the ingress's own ceiling)
+//   BENCH_MODE=serve  the ingress with durable starts (= `hookflow serve`)
+//   BENCH_MODE=start  ingress + worker in one process (= `hookflow start` against TEMPORAL_ADDRESS)
+//   BENCH_MODE=worker the worker alone (= `hookflow worker`)
+//   BENCH_TUNING      JSON of worker options (maxCachedWorkflows, reuseV8Context, …) for experiments
+//   BENCH_BUNDLE      a workflow bundle file to use instead of the cached one (experiments)
+//   BENCH_EAGER=1     starts through a client sharing the worker's NativeConnection, with requestEagerStart
+// Prints "BENCH READY listening on <url>" to stderr; on SIGUSR2 prints "BENCH MEM <json>".
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { startHookflow } from '../../src/app/hookflow.js';
+import { loadConfig } from '../../src/config.js';
+import { RUN_WORKFLOW, runWorkflowId } from '../../src/core/runtime-contract.js';
+import type { Recipe, RunInput, TriggerEvent } from '../../src/core/types.js';
+import { createIngress } from '../../src/ingress/app.js';
+import type { RunStarter } from '../../src/ingress/handle-webhook.js';
+import { createLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import { RecipeSet } from '../../src/recipes/recipe-set.js';
+import { EVENT_KEY, RECIPE_KEY, SOURCE_KEY } from '../../src/temporal/search-attributes.js';
+import { createWorker, wrapActivities, type HookflowWorkerOptions } from '../../src/temporal/worker.js';
+import { installTemporalRuntime } from '../../src/temporal/runtime.js';
+
+const mode = process.env.BENCH_MODE ?? 'serve';
+const config = loadConfig(process.env);
+const logger = createLogger(config.env);
+const tuning = JSON.parse(process.env.BENCH_TUNING ?? '{}') as HookflowWorkerOptions['tuning'] & Partial<WorkerOptions>;
+// createWorker spreads `tuning` last, so a bundle given here replaces the cached one.
+if (process.env.BENCH_BUNDLE) Object.assign(tuning, { workflowBundle: { code: readFileSync(process.env.BENCH_BUNDLE, 'utf8') } });
+const stops: Array<() => Promise<void>> = [];
+
+async function listen(app: ReturnType<typeof createIngress>): Promise<string> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  stops.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** Same start as HookflowClient.startRun, but through a NativeConnection-backed client that asks for eager start. */
+function eagerStarter(client: Client, fallback: RunStarter): RunStarter {
+  return {
+    async startRun(recipe: Recipe, event: TriggerEvent) {
+      const workflowId = runWorkflowId(recipe.name, event.source, event.id);
+      const input: RunInput = { recipe, event };
+      try {
+        await client.workflow.start(RUN_WORKFLOW, {
+          taskQueue: config.taskQueue,
+          workflowId,
+          args: [input],
+          requestEagerStart: true,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: RECIPE_KEY, value: recipe.name },
+            { key: SOURCE_KEY, value: event.source },
+            { key: EVENT_KEY, value: event.type },
+          ]),
+          memo: { recipe: recipe.name, source: event.source, event: event.type, delivery: event.id },
+          staticSummary: `${recipe.name} ← ${event.source} ${event.type}`,
+        });
+        return { recipe: recipe.name, workflowId, duplicate: false };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { recipe: recipe.name, workflowId, duplicate: true };
+        throw err;
+      }
+    },
+    subscribe: (s, sub) => fallback.subscribe(s, sub),
+    deliver: (e) => fallback.deliver(e),
+  };
+}
+
+async function main(): Promise<void> {
+  let url: string | undefined;
+  let worker: Worker | undefined;
+  if (mode === 'noop') {
+    installTemporalRuntime(logger);
+    const recipes = RecipeSet.load(config.recipesDir, config.env);
+    const starter: RunStarter = {
+      startRun: async (recipe, event) => ({ recipe: recipe.name, workflowId: runWorkflowId(recipe.name, event.source, event.id), duplicate: false }),
+      subscribe: async () => {},
+      deliver: async () => {},
+    };
+    url = await listen(createIngress({ recipes, starter, publicUrl: config.publicUrl, logger, metrics: new Metrics(), health: async () => undefined }));
+  } else {
+    const roles = { ingress: mode !== 'worker', worker: false };
+    const hf = await startHookflow(config, { roles, logger });
+    stops.push(() => hf.stop());
+    if (mode === 'start' || mode === 'worker') {
+      const connection = await NativeConnection.connect({ address: hf.address });
+      stops.push(() => connection.close());
+      worker = await createWorker({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        activities: wrapActivities(createActivities({ env: config.env, logger }), hf.metrics),
+        home: config.home,
+        tuning,
+      });
+      const running = worker.run();
+      stops.unshift(async () => {
+        worker!.shutdown();
+        await running.catch(() => {});
+      });
+      if (process.env.BENCH_EAGER === '1' && hf.recipes && hf.client) {
+        // A second ingress on the shared connection replaces hookflow's own (whose Connection is grpc-js).
+        const client = new Client({ connection: connection as never, namespace: config.namespace });
+        url = await listen(
+          createIngress({ recipes: hf.recipes, starter: eagerStarter(client, hf.client), publicUrl: config.publicUrl, logger, metrics: hf.metrics, health: async () => undefined }),
+        );
+      }
+    }
+    url ??= hf.url;
+  }
+  process.on('SIGUSR2', () => {
+    const m = process.memoryUsage();
+    process.stderr.write(`BENCH MEM ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external })}\n`);
+  });
+  const stop = async (): Promise<void> => {
+    for (const s of stops.splice(0)) await s().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.stderr.write(`BENCH READY${url ? ` listening on ${url}` : ''}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench process failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,243 @@
+// hookflow beyond one process: `hookflow serve` and two `hookflow worker` processes (the real CLI,
+// spawned) against the test run's Temporal server, on their own task queue. Checks /healthz before
+// and after a worker polls, that every run completes on the workers, and graceful shutdown: SIGTERM
+// to a worker lets its in-flight activity finish; SIGTERM to serve answers the request in flight.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { hostname } from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import type { RunResult } from '../../src/core/types.js';
+import { eventually, postJson, recipesDir, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
+import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc {
+  role: string;
+  child: ChildProcess;
+  pid: number;
+  /** stdout + stderr so far (pino JSON lines and the CLI's progress lines). */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+function spawnHookflow(role: 'serve' | 'worker', env: Record<string, string | undefined>): Proc {
+  const child = spawn(process.execPath, ['bin/hookflow.mjs', role], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  assert.ok(child.pid, `could not spawn hookflow ${role}`);
+  return { role, child, pid: child.pid, output: () => out, exited };
+}
+
+async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  await eventually(() => (pattern.test(p.output()) ? true : undefined), timeoutMs, `hookflow ${p.role} (pid ${p.pid}) to print ${pattern}; it printed:\n${p.output()}`);
+}
+
+/** An HTTP server that answers after `delayMs` and records whether each answer was sent in full. */
+async function startSlowSink(delayMs: number): Promise<{ url: string; calls: Array<{ at: number; finished: boolean; aborted: boolean }>; close(): Promise<void> }> {
+  const calls: Array<{ at: number; finished: boolean; aborted: boolean }> = [];
+  const server = http.createServer((req, res) => {
+    const call = { at: Date.now(), finished: false, aborted: false };
+    calls.push(call);
+    req.resume();
+    res.on('finish', () => (call.finished = true));
+    res.on('close', () => (call.aborted = !call.finished));
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":"done"}'), delayMs);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+const recipes = (fast: string, slow: string): Record<string, string> => ({
+  'sources.yaml': `
+sources:
+  app:
+    provider: generic
+    verify: none
+    event: body.type
+    id: body.id
+`,
+  'fanout.yaml': `
+name: fanout
+on: { source: app, event: ping }
+steps:
+  - id: call
+    http: { method: POST, url: "${fast}/ping/{{ event.id }}" }
+`,
+  'slow.yaml': `
+name: slow
+on: { source: app, event: slow }
+steps:
+  - id: wait-for-sink
+    retry: { attempts: 3, initial: 100ms }
+    http: { method: POST, url: "${slow}/slow/{{ event.id }}" }
+`,
+});
+
+describe('hookflow serve + two hookflow worker processes', () => {
+  const taskQueue = uniqueTaskQueue('scale');
+  const procs: Proc[] = [];
+  let serve: Proc;
+  let workers: Proc[] = [];
+  let base = '';
+  let fast: HttpSink;
+  let slow: Awaited<ReturnType<typeof startSlowSink>>;
+  let connection: Connection;
+  let client: Client;
+  let env: Record<string, string | undefined>;
+  let early = '';
+
+  before(async () => {
+    fast = await startSink();
+    slow = await startSlowSink(2_000);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      ...process.env,
+      PORT: String(port),
+      PUBLIC_URL: base,
+      RECIPES_DIR: recipesDir(recipes(fast.url, slow.url)),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+      LOG_LEVEL: 'info',
+    };
+    connection = await Connection.connect({ address: temporalAddress() });
+    client = new Client({ connection });
+    serve = spawnHookflow('serve', env);
+    procs.push(serve);
+    await waitForOutput(serve, /hookflow is up/);
+  });
+
+  after(async () => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await connection?.close();
+    await fast?.close();
+    await slow?.close();
+  });
+
+  test('before any worker polls: /healthz is 503 naming the task queue, and a webhook is still accepted durably', async () => {
+    const res = await fetch(`${base}/healthz`);
+    const body = (await res.json()) as { ok: boolean; reason?: string };
+    assert.equal(res.status, 503);
+    assert.equal(body.ok, false);
+    assert.ok(body.reason?.includes(`"${taskQueue}"`), `reason should name the task queue: ${body.reason}`);
+    const r = await postJson(`${base}/hooks/app`, { type: 'ping', id: 'early' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    early = r.json.runs[0].workflowId;
+  });
+
+  test('once workers poll, /healthz is 200 and every run completes on a worker process', async () => {
+    workers = [spawnHookflow('worker', env), spawnHookflow('worker', env)];
+    procs.push(...workers);
+    await Promise.all(workers.map((w) => waitForOutput(w, /polling task queue/)));
+    await eventually(async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), 30_000, '/healthz 200 after the workers started');
+
+    const N = 10;
+    const ids = [early];
+    for (let i = 0; i < N; i++) {
+      const r = await postJson(`${base}/hooks/app`, { type: 'ping', id: `p${i}` });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      ids.push(r.json.runs[0].workflowId);
+    }
+    const results = await Promise.all(ids.map((id) => client.workflow.getHandle(id).result() as Promise<RunResult>));
+    assert.deepEqual(results.map((r) => r.status), ids.map(() => 'completed'));
+    assert.equal(fast.requests.length, N + 1);
+    assert.deepEqual(new Set(fast.requests.map((r) => r.path)), new Set(['/ping/early', ...Array.from({ length: N }, (_, i) => `/ping/p${i}`)]));
+
+    // Only the worker processes ran activities; serve has no worker.
+    const identities = new Set(workers.map((w) => `${w.pid}@${hostname()}`));
+    const ran = new Map<string, number>();
+    for (const id of ids) {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      for (const e of history.events ?? []) {
+        const who = e.activityTaskStartedEventAttributes?.identity;
+        if (who) ran.set(who, (ran.get(who) ?? 0) + 1);
+      }
+    }
+    for (const who of ran.keys()) assert.ok(identities.has(who), `activity ran on ${who}, which is not one of the workers ${[...identities].join(', ')}`);
+    assert.equal([...ran.values()].reduce((a, b) => a + b, 0), N + 1);
+  });
+
+  test('SIGTERM to a worker lets its in-flight activity finish: the sink answered, the run completes on attempt 1', async () => {
+    const r = await postJson(`${base}/hooks/app`, { type: 'slow', id: 's1' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const handle = client.workflow.getHandle(r.json.runs[0].workflowId as string);
+    await eventually(() => (slow.calls.length === 1 ? true : undefined), 30_000, 'the slow sink to be called');
+
+    const pending = await eventually(async () => (await handle.describe()).raw.pendingActivities?.[0]?.lastWorkerIdentity || undefined, 10_000, 'the pending activity');
+    const busy = workers.find((w) => pending === `${w.pid}@${hostname()}`);
+    assert.ok(busy, `the activity runs on ${pending}, not on a worker of this test`);
+    const sigtermAt = Date.now();
+    busy.child.kill('SIGTERM');
+
+    const exit = await busy.exited;
+    assert.equal(exit.code, 0, `the worker exited with ${exit.code ?? exit.signal}:\n${busy.output()}`);
+    assert.match(busy.output(), /SIGTERM: stopping/);
+    const call = slow.calls[0]!;
+    assert.ok(call.finished && !call.aborted, 'the sink should have sent its whole answer');
+    assert.ok(exit.at >= call.at + 2_000 - 50, `the worker exited ${exit.at - sigtermAt} ms after SIGTERM, before the 2 s activity could finish`);
+
+    const result = (await handle.result()) as RunResult;
+    assert.equal(result.status, 'completed');
+    assert.equal(result.steps[0]?.attempts, 1, 'the activity was not retried');
+    assert.equal(slow.calls.length, 1, 'the sink was called once');
+  });
+
+  test('SIGTERM to serve finishes the request in flight and refuses new connections', async () => {
+    const body = JSON.stringify({ type: 'ping', id: 'in-flight' });
+    const half = Math.floor(body.length / 2);
+    let sendRest = (): void => {};
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${base}/hooks/app`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, half));
+      // The rest of the body goes once serve is stopping.
+      sendRest = () => req.end(body.slice(half));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    serve.child.kill('SIGTERM');
+    await waitForOutput(serve, /SIGTERM: stopping/, 10_000);
+    await assert.rejects(fetch(`${base}/healthz`), 'a stopping serve should not accept new connections');
+    sendRest();
+
+    const res = await answer;
+    assert.equal(res.status, 200, res.text);
+    const json = JSON.parse(res.text) as { runs: Array<{ workflowId: string }> };
+    assert.equal(json.runs[0]?.workflowId, 'fanout/app/in-flight');
+    const exit = await serve.exited;
+    assert.equal(exit.code, 0, serve.output());
+    // The run was stored before the answer: the remaining worker completes it.
+    const result = (await client.workflow.getHandle('fanout/app/in-flight').result()) as RunResult;
+    assert.equal(result.status, 'completed');
+  });
+});
