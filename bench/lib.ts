@@ -72,6 +72,8 @@ export interface TemporalServer {
   port: number;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL: a crash, nothing flushed beyond what SQLite had committed. */
+  crash(): Promise<void>;
 }
 
 export async function startTemporal(opts: TemporalOptions = {}): Promise<TemporalServer> {
@@ -94,6 +96,7 @@ export async function startTemporal(opts: TemporalOptions = {}): Promise<Tempora
     port,
     pid: child.pid!,
     stop: () => stopChild(child, 'SIGTERM', 15_000),
+    crash: () => stopChild(child, 'SIGKILL', 15_000),
   };
 }
 

@@ -9,8 +9,6 @@ import { IngressError } from '../ingress/errors.js';
 import { parseBody } from '../ingress/parse-body.js';
 import { getProvider, type WebhookRequest } from '../providers/index.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
-import { HookflowClient } from '../temporal/client.js';
-import { dataConverterFromEnv } from '../temporal/codec.js';
 import { contentTypeFor, parseArgs } from './args.js';
 
 type Out = (line: string) => void;
@@ -118,6 +116,8 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
 export async function replayCommand(config: Config, argv: string[], out: Out): Promise<number> {
   const [workflowId] = parseArgs(argv).positionals;
   if (!workflowId) throw new Error('usage: hookflow replay <workflowId>');
+  const { HookflowClient } = await import('../temporal/client.js');
+  const { dataConverterFromEnv } = await import('../temporal/codec.js');
   // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.
   const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue, dataConverter: dataConverterFromEnv(config.env) });
   try {

@@ -1,11 +1,8 @@
 // The `hookflow` command line.
+// Commands load what they need on demand: `validate` must not pay for the Temporal SDK.
 import path from 'node:path';
-import { startHookflow, type Roles } from '../app/hookflow.js';
+import type { Roles } from '../app/hookflow.js';
 import { loadConfig, loadDotEnv } from '../config.js';
-import { formatProblem, loadRecipes } from '../recipes/load.js';
-import { RecipeLoadError } from '../recipes/recipe-set.js';
-import { ensureTemporalCli, cliVersion } from '../temporal/cli-binary.js';
-import { explainCommand, replayCommand, sendCommand, testCommand } from './commands.js';
 
 const USAGE = `hookflow — webhooks in, durable automations out
 
@@ -33,6 +30,7 @@ async function run(roles: Roles): Promise<void> {
     if (!config.temporalAddress) throw new Error(`hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`);
   }
   const started = Date.now();
+  const { startHookflow } = await import('../app/hookflow.js');
   const hf = await startHookflow(config, { roles, say, hotReload: roles.ingress });
   const lines = [`hookflow is up in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal at ${hf.address}`];
   if (hf.url && hf.recipes) {
@@ -78,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       await run({ ingress: false, worker: true });
       return -1;
     case 'validate': {
+      const { formatProblem, loadRecipes } = await import('../recipes/load.js');
       const dir = path.resolve(rest[0] ?? loadConfig().recipesDir);
       const { recipes, problems } = loadRecipes(dir, process.env);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
@@ -89,14 +88,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'test':
-      return testCommand(path.resolve(rest[0] ?? loadConfig().recipesDir), process.env, (l) => process.stdout.write(`${l}\n`));
+      return (await import('./commands.js')).testCommand(path.resolve(rest[0] ?? loadConfig().recipesDir), process.env, (l) => process.stdout.write(`${l}\n`));
     case 'explain':
-      return explainCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+      return (await import('./commands.js')).explainCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'send':
-      return sendCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+      return (await import('./commands.js')).sendCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'replay':
-      return replayCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+      return (await import('./commands.js')).replayCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'ensure-temporal': {
+      const { ensureTemporalCli, cliVersion } = await import('../temporal/cli-binary.js');
       const found = await ensureTemporalCli({ home: process.cwd(), log: say });
       if (!found) {
         say('no Temporal CLI found and Go is not installed to build one; the SDK will try to download it (needs internet)');
@@ -122,7 +122,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof RecipeLoadError) say(err.message);
+    if (err instanceof Error && err.name === 'RecipeLoadError') say(err.message);
     else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

@@ -32,6 +32,7 @@ export interface TestHookflowOptions {
   roles?: Roles;
   taskQueue?: string;
   address?: string;
+  hotReload?: boolean;
 }
 
 export async function startTestHookflow(opts: TestHookflowOptions): Promise<Hookflow & { url: string }> {
@@ -46,7 +47,7 @@ export async function startTestHookflow(opts: TestHookflowOptions): Promise<Hook
     ...opts.env,
   };
   const config = loadConfig(env, process.cwd());
-  const hf = await startHookflow(config, { roles: opts.roles ?? { ingress: true, worker: true }, logger: createLogger({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const hf = await startHookflow(config, { roles: opts.roles ?? { ingress: true, worker: true }, hotReload: opts.hotReload, logger: createLogger({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   if (!hf.url) throw new Error('the ingress did not start');
   return hf as Hookflow & { url: string };
 }

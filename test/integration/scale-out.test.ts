@@ -46,7 +46,13 @@ function spawnHookflow(role: 'serve' | 'worker', env: Record<string, string | un
 }
 
 async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  await eventually(() => (pattern.test(p.output()) ? true : undefined), timeoutMs, `hookflow ${p.role} (pid ${p.pid}) to print ${pattern}; it printed:\n${p.output()}`);
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(p.output())) {
+    if (Date.now() > deadline || p.child.exitCode !== null) {
+      throw new Error(`hookflow ${p.role} (pid ${p.pid}) did not print ${pattern} in ${timeoutMs} ms; it printed:\n${p.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** An HTTP server that answers after `delayMs` and records whether each answer was sent in full. */
@@ -92,7 +98,7 @@ steps:
 name: slow
 on: { source: app, event: slow }
 steps:
-  - id: wait-for-sink
+  - id: slow_call
     retry: { attempts: 3, initial: 100ms }
     http: { method: POST, url: "${slow}/slow/{{ event.id }}" }
 `,
@@ -152,7 +158,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
     early = r.json.runs[0].workflowId;
   });
 
-  test('once workers poll, /healthz is 200 and every run completes on a worker process', async () => {
+  test('once workers poll, /healthz is 200 and every run completes on a worker process', async (t) => {
     workers = [spawnHookflow('worker', env), spawnHookflow('worker', env)];
     procs.push(...workers);
     await Promise.all(workers.map((w) => waitForOutput(w, /polling task queue/)));
@@ -182,9 +188,10 @@ describe('hookflow serve + two hookflow worker processes', () => {
     }
     for (const who of ran.keys()) assert.ok(identities.has(who), `activity ran on ${who}, which is not one of the workers ${[...identities].join(', ')}`);
     assert.equal([...ran.values()].reduce((a, b) => a + b, 0), N + 1);
+    t.diagnostic(`activities per worker: ${[...ran].map(([who, n]) => `${who}=${n}`).join(', ')}`);
   });
 
-  test('SIGTERM to a worker lets its in-flight activity finish: the sink answered, the run completes on attempt 1', async () => {
+  test('SIGTERM to a worker lets its in-flight activity finish: the sink answered, the run completes on attempt 1', async (t) => {
     const r = await postJson(`${base}/hooks/app`, { type: 'slow', id: 's1' });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     const handle = client.workflow.getHandle(r.json.runs[0].workflowId as string);
@@ -207,9 +214,10 @@ describe('hookflow serve + two hookflow worker processes', () => {
     assert.equal(result.status, 'completed');
     assert.equal(result.steps[0]?.attempts, 1, 'the activity was not retried');
     assert.equal(slow.calls.length, 1, 'the sink was called once');
+    t.diagnostic(`worker exited ${exit.at - sigtermAt} ms after SIGTERM (the activity had ${call.at + 2_000 - sigtermAt} ms to go)`);
   });
 
-  test('SIGTERM to serve finishes the request in flight and refuses new connections', async () => {
+  test('SIGTERM to serve finishes the request in flight and refuses new connections', async (t) => {
     const body = JSON.stringify({ type: 'ping', id: 'in-flight' });
     const half = Math.floor(body.length / 2);
     let sendRest = (): void => {};
@@ -225,6 +233,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
       sendRest = () => req.end(body.slice(half));
     });
     await new Promise((r) => setTimeout(r, 300));
+    const sigtermAt = Date.now();
     serve.child.kill('SIGTERM');
     await waitForOutput(serve, /SIGTERM: stopping/, 10_000);
     await assert.rejects(fetch(`${base}/healthz`), 'a stopping serve should not accept new connections');
@@ -236,6 +245,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
     assert.equal(json.runs[0]?.workflowId, 'fanout/app/in-flight');
     const exit = await serve.exited;
     assert.equal(exit.code, 0, serve.output());
+    t.diagnostic(`serve exited ${exit.at - sigtermAt} ms after SIGTERM`);
     // The run was stored before the answer: the remaining worker completes it.
     const result = (await client.workflow.getHandle('fanout/app/in-flight').result()) as RunResult;
     assert.equal(result.status, 'completed');
