@@ -1,0 +1,163 @@
+// Shared by the end-to-end tests of the shipped recipes (recipes-*.test.ts): the recipe files as
+// shipped (optionally with some `vars` changed, e.g. a 5-minute wait made a few seconds), a hookflow
+// started on them, and deliveries sent the way a user does it: `hookflow send`, as a child process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WorkflowFailedError } from '@temporalio/client';
+import { parseDocument } from 'yaml';
+import type { RunResult } from '../../src/core/types.js';
+import { startTestHookflow } from '../helpers/hookflow.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RECIPES = path.join(ROOT, 'recipes');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+/** A shipped recipe's text; `vars` replaces those variables (the rest of the file is kept). */
+export function shippedRecipe(file: string, vars: Record<string, unknown> = {}): string {
+  const doc = parseDocument(readFileSync(path.join(RECIPES, file), 'utf8'));
+  for (const [name, value] of Object.entries(vars)) {
+    assert.ok(doc.hasIn(['vars', name]), `${file} has no vars.${name} to override`);
+    doc.setIn(['vars', name], value);
+  }
+  return doc.toString();
+}
+
+/** Recipes for startTestHookflow: the shipped sources.yaml plus the named recipe files. */
+export function recipeFiles(...entries: Array<string | [string, Record<string, unknown>]>): Record<string, string> {
+  const files: Record<string, string> = { 'sources.yaml': readFileSync(path.join(RECIPES, 'sources.yaml'), 'utf8') };
+  for (const e of entries) {
+    const [file, vars] = typeof e === 'string' ? [e, {}] : e;
+    files[file] = shippedRecipe(file, vars);
+  }
+  return files;
+}
+
+export function fixture(...parts: string[]): string {
+  return path.join(FIXTURES, ...parts);
+}
+
+export function readJson<T = any>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'hookflow-recipe-payloads-'));
+let payloadCounter = 0;
+
+/** Writes a payload file (JSON for objects, as is for strings) for `hookflow send`. */
+export function payloadFile(body: unknown, ext = 'json'): string {
+  const file = path.join(scratch, `payload-${payloadCounter++}.${ext}`);
+  writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body, null, 2));
+  return file;
+}
+
+/** A free loopback port (for sources whose signature covers the URL: PUBLIC_URL must be known first). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface IngressReply {
+  accepted: boolean;
+  event: { source: string; type: string; id: string };
+  runs: Array<{ recipe: string; workflowId: string; duplicate: boolean }>;
+}
+
+export type TestHookflow = Awaited<ReturnType<typeof startTestHookflow>>;
+
+export interface RecipeHarness {
+  hf: TestHookflow;
+  /** `hookflow send <source> <file> --url <ingress>/hooks/<source>`; asserts the 200 and returns the answer. */
+  send(source: string, file: string, headers?: Record<string, string>): Promise<IngressReply>;
+  /** The run's result, whether it completed or failed. */
+  result(workflowId: string): Promise<RunResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts hookflow on `recipes` with `env` (channels pointed at the loopback doubles). The same env
+ * (webhook secrets) is given to `hookflow send`, which reads the shipped recipes/sources.yaml.
+ */
+export async function startRecipes(opts: {
+  recipes: Record<string, string>;
+  env: Record<string, string>;
+  taskQueue?: string;
+  /** Listen on this port with PUBLIC_URL http://127.0.0.1:<port> (Twilio signs the URL). */
+  port?: number;
+}): Promise<RecipeHarness> {
+  const env = { ...opts.env };
+  if (opts.port !== undefined) {
+    env['PORT'] = String(opts.port);
+    env['PUBLIC_URL'] = `http://127.0.0.1:${opts.port}`;
+  }
+  const hf = await startTestHookflow({ recipes: opts.recipes, env, ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
+  const base = opts.port !== undefined ? `http://127.0.0.1:${opts.port}` : hf.url;
+  return {
+    hf,
+    send: (source, file, headers = {}) => hookflowSend(`${base}/hooks/${source}`, source, file, headers, opts.env),
+    result: (workflowId) => runResult(hf, workflowId),
+    stop: () => hf.stop(),
+  };
+}
+
+/** Runs the real CLI: `node bin/hookflow.mjs send …`, with the webhook secrets in its environment. */
+export async function hookflowSend(url: string, source: string, file: string, headers: Record<string, string>, env: Record<string, string>): Promise<IngressReply> {
+  const args = ['bin/hookflow.mjs', 'send', source, file, '--url', url];
+  for (const [k, v] of Object.entries(headers)) args.push('--header', `${k}: ${v}`);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, RECIPES_DIR: RECIPES, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const [status, ...rest] = out.trim().split('\n');
+  assert.equal(code, 0, `hookflow send ${source} ${path.basename(file)} failed (exit ${code}):\n${out}\n${err}`);
+  assert.match(status ?? '', /^200 /, `hookflow send ${source}: ${out}`);
+  return JSON.parse(rest.join('\n')) as IngressReply;
+}
+
+export async function runResult(hf: TestHookflow, workflowId: string): Promise<RunResult> {
+  try {
+    return (await hf.client!.client.workflow.getHandle(workflowId).result()) as RunResult;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const details = (err.cause as { details?: unknown[] } | undefined)?.details;
+      const r = details?.[0] as RunResult | undefined;
+      if (r) return r;
+    }
+    throw err;
+  }
+}
+
+/** The only run an answer started, for the named recipe. */
+export function onlyRun(reply: IngressReply, recipe: string): string {
+  assert.deepEqual(
+    reply.runs.map((r) => [r.recipe, r.duplicate]),
+    [[recipe, false]],
+    `expected one new run of ${recipe}, got ${JSON.stringify(reply.runs)}`,
+  );
+  return reply.runs[0]!.workflowId;
+}
+
+/** Resolves when `pred` holds (polled), or fails after `timeoutMs` saying what it waited for. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
