@@ -153,7 +153,7 @@ export function benchRecipesDir(o: BenchRecipeOptions): string {
     const steps: string[] = [];
     if (o.sinkUrl) {
       const extra = [o.retry ? `retry: ${o.retry}` : '', o.timeout ? `timeout: ${o.timeout}` : ''].filter(Boolean).join('\n    ');
-      steps.push(`  - http: { method: POST, url: "${o.sinkUrl}/e/${name}/{{ event.id }}", json: { id: "{{ event.id }}", sent: "{{ event.sent }}" } }${extra ? `\n    ${extra}` : ''}`);
+      steps.push(`  - http: { method: POST, url: "${o.sinkUrl}/e/${name}/{{ event.id }}", json: { id: "{{ event.id }}" } }${extra ? `\n    ${extra}` : ''}`);
     } else steps.push('  - log: "got {{ event.id }}"');
     if (o.delay) steps.push(`  - delay: ${o.delay}`);
     writeFileSync(path.join(dir, `${name}.yaml`), `name: ${name}\non: { source: bench, event: ping }\nsteps:\n${steps.join('\n')}\n`);

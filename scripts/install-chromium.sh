@@ -14,7 +14,8 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
-/usr/bin/chromium --version
+# (stderr dropped: Debian's launcher script prints a harmless shell warning about /dev/shm on some machines)
+/usr/bin/chromium --version 2>/dev/null
 
 # playwright-core has no browser download step; it is a devDependency so `npm ci` normally brings it.
 if [ ! -d node_modules/playwright-core ]; then

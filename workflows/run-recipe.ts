@@ -8,6 +8,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
@@ -44,8 +45,11 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
 
   const rt: StepRuntime = {
     now: () => Date.now(),
-    async sleep(ms) {
-      await sleep(ms);
+    onStep(path, kind) {
+      setCurrentDetails(`step ${path} (${kind})`);
+    },
+    async sleep(ms, stepPath) {
+      await sleep(ms, { summary: `delay ${stepPath}` });
     },
     async call(c: ActivityCall) {
       const acts = proxyActivities<OutboundActivities>({
@@ -64,6 +68,7 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
           stepPath: c.stepPath,
           params: c.params as never,
           secretFields: c.secretFields,
+          context: { recipe: input.recipe.name, source: input.event.source, event_id: input.event.id },
         });
         return { result: out.result, attempts: out.attempt };
       } catch (err) {
@@ -77,7 +82,7 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
         found = inbox.findIndex((e, i) => !consumed.has(i) && spec.accepts(e));
         return found >= 0;
       };
-      const ok = await condition(pick, timeoutMs);
+      const ok = await condition(pick, timeoutMs, { summary: `wait_for ${spec.events.join(' | ')} (${spec.stepPath})` });
       if (!ok) return null;
       consumed.add(found);
       return inbox[found] ?? null;

@@ -18,21 +18,30 @@ export async function temporalDown(events = 400, rate = 25): Promise<DrillResult
   try {
     const durationMs = (events / rate) * 1000;
     const tag = Date.now().toString(36);
+    let downAt = 0;
+    let upAt = 0;
     const outage = (async () => {
       await sleep(durationMs * 0.25);
       await temporal.crash();
-      const downAt = Date.now();
+      downAt = Date.now();
       await sleep(6000);
       temporal = await startTemporal({ dbFile, port });
-      return Date.now() - downAt;
+      upAt = Date.now();
+      return upAt - downAt;
     })();
     const { sent } = await openLoop({ url: `${hf.url}/hooks/bench`, rate, durationMs, idPrefix: tag });
     const downMs = await outage;
     const accepted = sent.filter((e) => isOk(e.status)).map((e) => e.id);
     const refused503 = sent.filter((e) => e.status === 503).map((e) => e.id);
+    // Seconds from the restart to the first request (sent after it) answered 2xx.
+    const firstOkAfter = sent.find((e) => e.t0 >= upAt && isOk(e.status));
+    const okAfterRestart = sent.filter((e) => e.t0 >= upAt && isOk(e.status)).length;
+    const sentAfterRestart = sent.filter((e) => e.t0 >= upAt).length;
+    if (process.env.DRILL_DEBUG) for (const e of sent) console.error(`${e.t0 - downAt} ${e.status} ${e.answeredAt - e.t0}`);
     const other = sent.filter((e) => !isOk(e.status) && e.status !== 503);
     if (other.length) problems.push(`answers other than 2xx/503: ${sample(other.map((e) => `${e.id}=${e.status}`))}`);
     if (refused503.length === 0) problems.push('no request was answered 503: the outage did not overlap the load');
+    if (!firstOkAfter) problems.push(`none of the ${sentAfterRestart} requests sent after the restart was accepted`);
     // Right after the restart: a 2xx must already have its run.
     const present = await runStatuses(address, accepted);
     if (present.missing.length) problems.push(`2xx without a run: ${sample(present.missing)}`);
@@ -43,7 +52,7 @@ export async function temporalDown(events = 400, rate = 25): Promise<DrillResult
     if (notAtSink.length) problems.push(`accepted events that never reached the sink: ${sample(notAtSink)}`);
     return drillResult(
       'Temporal stopped during load',
-      `${sent.length} events at ${rate}/s, Temporal down ${(downMs / 1000).toFixed(1)} s; 2xx ${accepted.length}, 503 ${refused503.length}, other ${other.length}; 2xx without a run ${present.missing.length}; completed ${final.completed.length}/${accepted.length}; sink ${accepted.length - notAtSink.length}/${accepted.length}`,
+      `${sent.length} events at ${rate}/s, Temporal down ${(downMs / 1000).toFixed(1)} s; 2xx ${accepted.length}, 503 ${refused503.length}, other ${other.length}; after the restart ${okAfterRestart}/${sentAfterRestart} accepted, the first ${firstOkAfter ? ((firstOkAfter.t0 - upAt) / 1000).toFixed(1) : '—'} s after it; 2xx without a run ${present.missing.length}; completed ${final.completed.length}/${accepted.length}; sink ${accepted.length - notAtSink.length}/${accepted.length}`,
       problems,
     );
   } finally {

@@ -1,6 +1,6 @@
 // Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
@@ -108,7 +108,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: wrapActivities(createActivities({ env: config.env, logger }), metrics),
+        activities: wrapActivities(createActivities({ env: config.env, logger }), metrics, logger),
         home: config.home,
         dataConverter,
       });
@@ -140,15 +140,30 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         const s = app.listen(config.port, () => resolve(s));
         s.once('error', reject);
       });
-      cleanups.push(
-        () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          }),
-      );
+      cleanups.push(() => closeGracefully(server));
       const port = (server.address() as { port: number }).port;
       url = `http://127.0.0.1:${port}`;
+    }
+
+    if (opts.roles.worker && !opts.roles.ingress && config.env.METRICS_PORT) {
+      // A worker alone has no ingress: it serves its own /metrics and /healthz when asked to.
+      const w = worker;
+      const server = createServer((req, res) => {
+        if (req.url === '/metrics') {
+          void metrics.scrape().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body));
+        } else if (req.url === '/healthz') {
+          const state = w?.getState() ?? 'absent';
+          res.writeHead(state === 'RUNNING' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: state === 'RUNNING', worker: state }));
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(Number(config.env.METRICS_PORT), () => resolve());
+      });
+      say(`  worker metrics: http://localhost:${(server.address() as { port: number }).port}/metrics`);
+      cleanups.push(() => closeGracefully(server));
     }
 
     return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, worker, devServer, metrics, stop };
@@ -156,4 +171,20 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     await stop();
     throw err;
   }
+}
+
+/**
+ * Stops taking connections, lets requests in flight finish, and closes keep-alive connections as
+ * soon as they are idle (instead of waiting out the keep-alive timeout).
+ */
+function closeGracefully(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

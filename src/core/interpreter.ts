@@ -84,6 +84,8 @@ export interface StepRuntime {
   waitFor(spec: WaitSpec, timeoutMs: number): Promise<TriggerEvent | null>;
   /** Milliseconds since the epoch, as the runtime sees time (workflow time in Temporal). */
   now(): number;
+  /** Told before each step runs (the workflow shows it in the Temporal UI as the run's current step). */
+  onStep?(path: string, kind: string): void;
 }
 
 interface Scope {
@@ -211,6 +213,7 @@ export class Interpreter {
 
   private async runStep(step: Step, scope: Scope, path: string): Promise<void> {
     const kind = stepKind(step);
+    this.rt.onStep?.(path, kind);
     const startedAt = this.rt.now();
     const base = { path, id: step.id, kind };
     try {

@@ -174,6 +174,8 @@ export interface OutboundInput<P> {
   stepPath: string;
   params: P;
   secretFields: SecretField[];
+  /** Who the call is for, so every log line about it names the recipe and the event. */
+  context?: { recipe: string; source: string; event_id: string };
 }
 
 export interface HttpResult {

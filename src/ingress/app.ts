@@ -123,5 +123,15 @@ export function createIngress(deps: IngressDeps): express.Express {
   if (deps.codec) app.use(codecRouter(deps.codec, codecRouterOptionsFromEnv(process.env)));
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
+  // Errors thrown before a handler runs (a path like /hooks/%E0%A4%A fails to decode) would get
+  // Express's HTML page with a stack trace; answer JSON like everything else.
+  app.use((err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown } | null)?.status;
+    if (err instanceof URIError) return sendError(res, 400, 'bad_path', `the path ${req.originalUrl.slice(0, 200)} is not valid percent-encoding; trigger URLs are /hooks/<source>`);
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', (err as Error).message);
+    deps.logger.error({ err }, 'request failed unexpectedly');
+    sendError(res, 500, 'internal', 'hookflow failed unexpectedly; retry later');
+  });
   return app;
 }

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Attempted, OutboundActivities } from '../core/runtime-contract.js';
 import type { OutboundInput } from '../core/types.js';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,17 +20,25 @@ type RawActivity = (input: OutboundInput<never>) => Promise<unknown>;
  * Wraps an outbound activity so its result says which attempt produced it, and its failure
  * carries the attempt number too: the run record shows attempts for every step.
  */
-export function withAttempt(kind: string, fn: RawActivity, metrics?: Metrics): (input: OutboundInput<unknown>) => Promise<Attempted> {
+export function withAttempt(
+  kind: string,
+  fn: RawActivity,
+  metrics?: Metrics,
+  logger?: Logger,
+): (input: OutboundInput<unknown>) => Promise<Attempted> {
   return async (input) => {
     const attempt = Context.current().info.attempt;
     const stopTimer = metrics?.stepSeconds.startTimer({ kind });
+    const log = logger?.child({ ...input.context, workflowId: input.workflowId, step: input.stepPath, kind, attempt });
     try {
       const result = await fn(input as OutboundInput<never>);
       metrics?.stepAttempts.inc({ kind, outcome: 'ok' });
+      log?.info('step attempt succeeded');
       return { result: result as Attempted['result'], attempt };
     } catch (err) {
       const final = err instanceof ApplicationFailure && err.nonRetryable;
       metrics?.stepAttempts.inc({ kind, outcome: final ? 'failed' : 'retry' });
+      log?.warn({ err: err instanceof Error ? err.message : String(err), final }, final ? 'step attempt failed for good' : 'step attempt failed; Temporal retries it');
       if (err instanceof ApplicationFailure) {
         throw ApplicationFailure.create({
           message: err.message,
@@ -47,12 +56,12 @@ export function withAttempt(kind: string, fn: RawActivity, metrics?: Metrics): (
   };
 }
 
-export function wrapActivities(raw: Record<keyof OutboundActivities, RawActivity>, metrics?: Metrics): OutboundActivities {
+export function wrapActivities(raw: Record<keyof OutboundActivities, RawActivity>, metrics?: Metrics, logger?: Logger): OutboundActivities {
   return {
-    http: withAttempt('http', raw.http, metrics),
-    email: withAttempt('email', raw.email, metrics),
-    sms: withAttempt('sms', raw.sms, metrics),
-    push: withAttempt('push', raw.push, metrics),
+    http: withAttempt('http', raw.http, metrics, logger),
+    email: withAttempt('email', raw.email, metrics, logger),
+    sms: withAttempt('sms', raw.sms, metrics, logger),
+    push: withAttempt('push', raw.push, metrics, logger),
   };
 }
 

@@ -49,10 +49,10 @@ function stripeHeaders(body: Buffer, t: string): Headers {
 
 const nowS = (): number => Math.floor(Date.now() / 1000);
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
-const open = (body: Buffer | string, contentType: string | undefined = 'application/json', extra: Partial<RawRequest> = {}): RawRequest => ({
+const open = (body: Buffer | string, contentType: string | null = 'application/json', extra: Partial<RawRequest> = {}): RawRequest => ({
   method: 'POST',
   path: '/hooks/open',
-  headers: contentType === undefined ? [] : [['Content-Type', contentType]],
+  headers: contentType === null ? [] : [['Content-Type', contentType]],
   body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
   ...extra,
 });
@@ -87,7 +87,7 @@ const ROWS: Row[] = [
   { name: 'deeply nested JSON arrays', req: () => open('['.repeat(100_000) + ']'.repeat(100_000)), status: 400, code: 'too_deep', mentions: ['64'] },
   { name: 'deeply nested JSON objects', req: () => open('{"a":'.repeat(65) + '1' + '}'.repeat(65)), status: 400, code: 'too_deep' },
   // --- charsets
-  { name: 'invalid UTF-8 (Latin-1 é sent as UTF-8)', req: () => open(hostile('latin1-as-utf8.json')), status: 400, code: 'invalid_charset', mentions: ['offset 30', '0xe9'] },
+  { name: 'invalid UTF-8 (Latin-1 é sent as UTF-8)', req: () => open(hostile('latin1-as-utf8.json')), status: 400, code: 'invalid_charset', mentions: ['offset 37', '0xe9'] },
   { name: 'invalid UTF-8 (encoded surrogate)', req: () => open(Buffer.from([0x7b, 0x22, 0x6b, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])), status: 400, code: 'invalid_charset' },
   { name: 'unknown charset', req: () => open('{"kind":"go"}', 'application/json; charset=x-klingon'), status: 415, code: 'unsupported_charset', mentions: ['x-klingon'] },
   { name: 'invalid UTF-8 in a form field', req: () => open('kind=go&name=%E9t%E9', 'application/x-www-form-urlencoded'), status: 400, code: 'invalid_charset' },
@@ -95,7 +95,7 @@ const ROWS: Row[] = [
   ...['application/octet-stream', 'multipart/form-data; boundary=x', 'text/html', 'image/png', 'application/jsonx', 'json'].map(
     (ct): Row => ({ name: `Content-Type ${ct}`, req: () => open('{"kind":"go"}', ct), status: 415, code: 'unsupported_media_type', mentions: ['application/json', 'application/x-www-form-urlencoded', 'text/xml', 'text/plain'] }),
   ),
-  { name: 'a body with no Content-Type', req: () => open('{"kind":"go"}', undefined), status: 415, code: 'unsupported_media_type', mentions: ['no Content-Type'] },
+  { name: 'a body with no Content-Type', req: () => open('{"kind":"go"}', null), status: 415, code: 'unsupported_media_type', mentions: ['no Content-Type'] },
   // --- XML
   { name: 'XML entity bomb (billion laughs)', req: () => open(hostile('billion-laughs.xml'), 'application/xml'), status: 400, code: 'invalid_xml', mentions: ['DOCTYPE'] },
   { name: 'XML external entity', req: () => open(hostile('xxe.xml'), 'text/xml'), status: 400, code: 'invalid_xml', mentions: ['DOCTYPE'] },
@@ -105,13 +105,11 @@ const ROWS: Row[] = [
   { name: 'a body over the 1 MiB default', req: () => open(jsonOfSize(MiB + 1)), status: 413, code: 'body_too_large', mentions: ['1 MiB', '"open"', 'max_body'] },
   { name: 'a Content-Length over the limit (the body never comes)', req: () => open('{"kind":"go"}', 'application/json', { contentLength: 50 * MiB }), status: 413, code: 'body_too_large' },
   { name: 'chunked with no length, over the limit', req: () => open(jsonOfSize(MiB + 64 * 1024), 'application/json', { chunked: 16 * 1024 }), status: 413, code: 'body_too_large' },
-  // A Content-Length shorter than the body: the server reads what was declared, and that is truncated JSON.
-  { name: 'a Content-Length shorter than the body', req: () => open(jsonOfSize(2 * MiB), 'application/json', { contentLength: 100 }), status: 400, code: 'invalid_json' },
   { name: 'over a per-source max_body: 10kb', req: () => ({ ...open(jsonOfSize(10 * 1024 + 1)), path: '/hooks/small' }), status: 413, code: 'body_too_large', mentions: ['10 KiB', '"small"'] },
   { name: 'chunked over a per-source max_body', req: () => ({ ...open(jsonOfSize(20 * 1024), 'application/json', { chunked: 1000 }), path: '/hooks/small' }), status: 413, code: 'body_too_large' },
   // --- empty bodies
   { name: 'an empty JSON body with a valid signature', req: () => gh(''), status: 400, code: 'invalid_json', mentions: ['empty'] },
-  { name: 'an empty body with no Content-Type (no event type)', req: () => open('', undefined), status: 400, code: 'no_event_type' },
+  { name: 'an empty body with no Content-Type (no event type)', req: () => open('', null), status: 400, code: 'no_event_type' },
   { name: 'an empty XML body', req: () => open('', 'application/xml'), status: 400, code: 'invalid_xml', mentions: ['empty'] },
   // --- signatures
   { name: 'missing signature header', req: () => gh('{"ref":"x"}', (h) => h.filter(([k]) => k !== 'X-Hub-Signature-256')), status: 401, code: 'missing_signature', mentions: ['X-Hub-Signature-256'] },
@@ -213,6 +211,14 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
   test('a header block over Node\'s limit is refused with 431 before hookflow sees it, and the process lives on', async () => {
     const res = await rawRequest(hf.url, gh('{"ref":"x"}', (h) => [...h, ['X-Padding', 'p'.repeat(64 * 1024)]]));
     assert.equal(res.status, 431);
+    await probe();
+  });
+
+  test('a Content-Length shorter than the body: the rest is not a request; 400, no run, the process lives on', async () => {
+    // Node reads the declared 100 bytes as the body and the rest as a next request, which its
+    // parser refuses with a bare 400 before hookflow answers the first: either answer is a 400.
+    const res = await rawRequest(hf.url, open(jsonOfSize(2 * MiB, `lie-${TAG}`), 'application/json', { contentLength: 100 }));
+    assert.equal(res.status, 400, res.body.toString());
     await probe();
   });
 

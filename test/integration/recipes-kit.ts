@@ -17,22 +17,28 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const RECIPES = path.join(ROOT, 'recipes');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
-/** A shipped recipe's text; `vars` replaces those variables (the rest of the file is kept). */
-export function shippedRecipe(file: string, vars: Record<string, unknown> = {}): string {
+/** A change to a recipe for a test: a YAML path (must exist) and its new value. */
+export type RecipeEdit = [Array<string | number>, unknown];
+
+/**
+ * A shipped recipe's text; `vars` replaces those variables, `edits` other existing values (e.g. a
+ * retry policy); the rest of the file is kept.
+ */
+export function shippedRecipe(file: string, vars: Record<string, unknown> = {}, edits: RecipeEdit[] = []): string {
   const doc = parseDocument(readFileSync(path.join(RECIPES, file), 'utf8'));
-  for (const [name, value] of Object.entries(vars)) {
-    assert.ok(doc.hasIn(['vars', name]), `${file} has no vars.${name} to override`);
-    doc.setIn(['vars', name], value);
+  for (const [where, value] of [...Object.entries(vars).map(([name, v]): RecipeEdit => [['vars', name], v]), ...edits]) {
+    assert.ok(doc.hasIn(where), `${file} has no ${where.join('.')} to change`);
+    doc.setIn(where, value);
   }
   return doc.toString();
 }
 
 /** Recipes for startTestHookflow: the shipped sources.yaml plus the named recipe files. */
-export function recipeFiles(...entries: Array<string | [string, Record<string, unknown>]>): Record<string, string> {
+export function recipeFiles(...entries: Array<string | [string, Record<string, unknown>, RecipeEdit[]?]>): Record<string, string> {
   const files: Record<string, string> = { 'sources.yaml': readFileSync(path.join(RECIPES, 'sources.yaml'), 'utf8') };
   for (const e of entries) {
-    const [file, vars] = typeof e === 'string' ? [e, {}] : e;
-    files[file] = shippedRecipe(file, vars);
+    const [file, vars, edits] = typeof e === 'string' ? [e, {}, []] : e;
+    files[file] = shippedRecipe(file, vars, edits ?? []);
   }
   return files;
 }

@@ -29,6 +29,7 @@ test('replay starts a new run on the same event with the current recipe, marked 
     const replayId = /started (\S+)/.exec(lines.join('\n'))?.[1];
     assert.ok(replayId?.startsWith(`${original}/replay-`), lines.join('\n'));
 
+    if (!replayId) throw new Error('no replay id printed');
     const r = (await hf.client!.client.workflow.getHandle(replayId).result()) as RunResult;
     assert.equal(r.status, 'completed');
     assert.deepEqual(sink.requests.map((q) => q.path), ['/v1', '/v2']);

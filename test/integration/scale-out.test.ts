@@ -159,9 +159,12 @@ describe('hookflow serve + two hookflow worker processes', () => {
   });
 
   test('once workers poll, /healthz is 200 and every run completes on a worker process', async (t) => {
-    workers = [spawnHookflow('worker', env), spawnHookflow('worker', env)];
+    // The first worker also serves its own /metrics and /healthz (METRICS_PORT): a worker alone has no ingress.
+    const metricsPort = await freePort();
+    workers = [spawnHookflow('worker', { ...env, METRICS_PORT: String(metricsPort) }), spawnHookflow('worker', env)];
     procs.push(...workers);
     await Promise.all(workers.map((w) => waitForOutput(w, /polling task queue/)));
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
     await eventually(async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), 30_000, '/healthz 200 after the workers started');
 
     const N = 10;
@@ -188,6 +191,9 @@ describe('hookflow serve + two hookflow worker processes', () => {
     }
     for (const who of ran.keys()) assert.ok(identities.has(who), `activity ran on ${who}, which is not one of the workers ${[...identities].join(', ')}`);
     assert.equal([...ran.values()].reduce((a, b) => a + b, 0), N + 1);
+    const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const okAttempts = Number(/hookflow_step_attempts_total\{kind="http",outcome="ok"\} (\d+)/.exec(scrape)?.[1] ?? 0);
+    assert.equal(okAttempts, ran.get(`${workers[0]!.pid}@${hostname()}`) ?? 0, 'the worker counts the attempts it ran');
     t.diagnostic(`activities per worker: ${[...ran].map(([who, n]) => `${who}=${n}`).join(', ')}`);
   });
 

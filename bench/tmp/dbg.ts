@@ -1,0 +1,12 @@
+import { startCountingSink, startTemporal, postForJson, sleep, spawnProc } from '../lib.js';
+import { relayRecipes } from '../../scripts/drills/common.js';
+import { spawn } from 'node:child_process';
+const t = await startTemporal();
+const sink = await startCountingSink();
+const dir = relayRecipes(sink.url);
+const child = spawn(process.execPath, ['bin/hookflow.mjs', 'start'], { env: { ...process.env, RECIPES_DIR: dir, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: 'dbg', PORT: '39911', HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'inherit', 'inherit'] });
+await sleep(12000);
+console.log(await postForJson('http://127.0.0.1:39911/hooks/bench', JSON.stringify({ type: 'ping', id: 'a1' })));
+await sleep(8000);
+console.log('sink', sink.total(), [...sink.first.keys()]);
+child.kill('SIGTERM'); await sleep(2000); await sink.close(); await t.stop();
