@@ -140,6 +140,15 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         const s = app.listen(config.port, () => resolve(s));
         s.once('error', reject);
       });
+      // Requests Node's HTTP parser refuses before express sees them (431 header block too large, 400
+      // malformed) still get the JSON error shape of every other refusal.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        if (!socket.writable) return socket.destroy();
+        const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+        const status = tooLarge ? 431 : 400;
+        const body = JSON.stringify({ error: { code: tooLarge ? 'headers_too_large' : 'bad_request', message: tooLarge ? 'the request headers are too large (16 KiB at most)' : `malformed HTTP request: ${err.code ?? err.message}` } });
+        socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      });
       cleanups.push(() => closeGracefully(server));
       const port = (server.address() as { port: number }).port;
       url = `http://127.0.0.1:${port}`;

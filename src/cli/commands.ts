@@ -93,15 +93,17 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   const provider = getProvider(source.provider);
   if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
   const body = readFileSync(file);
-  const url = args.flags.url ?? `${config.publicUrl}/hooks/${sourceName}`;
+  // Providers that sign the URL (Twilio) sign the public one, wherever the request is really sent.
+  const target = new URL(args.flags.url ?? `${config.publicUrl}/hooks/${sourceName}`);
+  const publicUrl = new URL(`${config.publicUrl}/hooks/${sourceName}`);
+  publicUrl.search = target.search;
   const secret = source.secrets[0];
   const contentType = contentTypeFor(file, args.headers);
   let headers: Record<string, string> = { 'content-type': contentType, ...args.headers };
-  let target = url;
   if (secret !== undefined) {
-    const signed = provider.sign({ body, secret, url, contentType, now: new Date(), headers: args.headers, source });
+    const signed = provider.sign({ body, secret, url: publicUrl.toString(), contentType, now: new Date(), headers: args.headers, source });
     headers = signed.headers;
-    target = signed.url ?? url;
+    if (signed.url) target.search = new URL(signed.url).search; // e.g. Twilio's bodySHA256
   } else {
     out(`(no secret for ${sourceName}: ${source.secretOrigin}; sending unsigned)`);
   }

@@ -211,6 +211,7 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
   test('a header block over Node\'s limit is refused with 431 before hookflow sees it, and the process lives on', async () => {
     const res = await rawRequest(hf.url, gh('{"ref":"x"}', (h) => [...h, ['X-Padding', 'p'.repeat(64 * 1024)]]));
     assert.equal(res.status, 431);
+    assert.equal((res.json as { error: { code: string } }).error.code, 'headers_too_large', 'the JSON error shape, as for every refusal');
     await probe();
   });
 

@@ -1,0 +1,14 @@
+import { rmSync, mkdirSync } from 'node:fs';
+import { startCountingSink, startTemporal, spawnProc, benchRecipesDir } from '../lib.js';
+import { steadyRate, historyBreakdown } from '../e2e.js';
+const t = await startTemporal();
+const sink = await startCountingSink();
+const dir = benchRecipesDir({ count: 1, sinkUrl: sink.url });
+rmSync('bench/tmp/prof', { recursive: true, force: true }); mkdirSync('bench/tmp/prof');
+const proc = await spawnProc(['--cpu-prof', '--cpu-prof-dir', 'bench/tmp/prof', '--import', 'tsx', 'bench/procs/hookflow.ts'], { BENCH_MODE: 'start', PORT: '0', RECIPES_DIR: dir, TEMPORAL_ADDRESS: t.address, TEMPORAL_TASK_QUEUE: 'prof', HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', BENCH_TUNING: process.env.T ?? '{}' });
+const p = { proc, sink, address: t.address, taskQueue: 'prof', stop: async () => {} };
+await steadyRate(p, 10, 3000, 10000, 'w');
+const r = await steadyRate(p, 10, 20000, 20000, 'm');
+const b = await historyBreakdown(t.address, r.ids.slice(-30).map((id) => `relay-0/bench/${id}`));
+console.log(r.p50, r.p99, JSON.stringify(b));
+await proc.stop(); await sink.close(); await t.stop();
