@@ -67,6 +67,16 @@ export interface TemporalOptions {
   dynamicConfig?: string[];
 }
 
+/**
+ * Dev-server settings the benches recommend (docs/BENCHMARKS.md): SQLite in WAL mode with
+ * synchronous=NORMAL (a commit survives a process crash; only an OS crash or power loss can drop the
+ * last commits), and eager activity dispatch (off by default in Temporal's dynamic config).
+ */
+export const TUNED_SERVER: TemporalOptions = {
+  pragmas: ['journal_mode=wal', 'synchronous=normal'],
+  dynamicConfig: ['system.enableActivityEagerExecution=true'],
+};
+
 export interface TemporalServer {
   address: string;
   port: number;

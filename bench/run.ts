@@ -3,6 +3,7 @@
 //   npx tsx bench/run.ts                       every section against a fresh dev server (SQLite file)
 //   npx tsx bench/run.ts --only ingest,e2e     some sections: core, ingest, e2e, maxrate, memory, tuning
 //   npx tsx bench/run.ts --repeats 5           runs per figure (median reported; default 3)
+//   npx tsx bench/run.ts --server tuned        dev server with the recommended flags (TUNED_SERVER)
 //   TEMPORAL_ADDRESS=127.0.0.1:17233 npx tsx bench/run.ts --only ingest,e2e   against another server
 //
 // Prints Markdown tables; the raw numbers go to .hookflow/bench/<time>.json.
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { coreBench } from './core.bench.js';
 import { historyBreakdown, maxSteadyRate, startE2EProc, steadyRate, type Breakdown, type E2EResult } from './e2e.js';
 import { clientCase, ingestCase, type IngestOptions, type IngestRow } from './ingest.js';
-import { cpuMs, loadAvg, median, ROOT, startTemporal, table, type TemporalServer } from './lib.js';
+import { cpuMs, loadAvg, median, ROOT, startTemporal, table, TUNED_SERVER, type TemporalOptions, type TemporalServer } from './lib.js';
 import { memoryCase, type MemoryResult } from './memory.js';
 
 const { values } = parseArgs({
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
     'e2e-rate': { type: 'string', default: '10' },
+    server: { type: 'string', default: 'shipped' },
   },
 });
 const SECTIONS = ['core', 'ingest', 'e2e', 'maxrate', 'memory', 'tuning'];
@@ -34,14 +36,19 @@ const log = (l: string): void => console.error(l);
 const out = (l = ''): void => console.log(l);
 const results: Record<string, unknown> = { at: new Date().toISOString(), loadAtStart: loadAvg() };
 
+const tmpDb = (): string => path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-bench-')), 'temporal.db');
+const serverFlags: TemporalOptions = values.server === 'tuned' ? TUNED_SERVER : {};
+if (!['shipped', 'tuned'].includes(values.server!)) throw new Error('--server is shipped or tuned');
 let temporal: TemporalServer | undefined;
 let address = process.env.TEMPORAL_ADDRESS;
 if (!address) {
   // As `hookflow start` runs it: the dev server on a SQLite file.
-  temporal = await startTemporal({ dbFile: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-bench-')), 'temporal.db') });
+  temporal = await startTemporal({ dbFile: tmpDb(), ...serverFlags });
   address = temporal.address;
 }
-out(`# hookflow bench — Temporal at ${address} (${temporal ? 'dev server, SQLite file' : 'TEMPORAL_ADDRESS'}), load average ${loadAvg()} at start`);
+const serverLabel = temporal ? `dev server, SQLite file, ${values.server === 'tuned' ? 'tuned flags (WAL, synchronous=normal, eager activities)' : 'flags as shipped'}` : 'TEMPORAL_ADDRESS';
+results.server = serverLabel;
+out(`# hookflow bench — Temporal at ${address} (${serverLabel}), load average ${loadAvg()} at start`);
 
 try {
   if (only.includes('core')) {
@@ -145,42 +152,51 @@ try {
   }
 
   if (only.includes('tuning')) {
-    const variants: Array<{ label: string; env: Record<string, string> }> = [
-      { label: 'defaults', env: {} },
-      { label: 'maxCachedWorkflows: 0 (no sticky cache)', env: { BENCH_TUNING: '{"maxCachedWorkflows":0}' } },
-      { label: 'reuseV8Context: false', env: { BENCH_TUNING: '{"reuseV8Context":false}' } },
-      { label: 'maxConcurrentActivityTaskExecutions: 500', env: { BENCH_TUNING: '{"maxConcurrentActivityTaskExecutions":500}' } },
-      { label: 'eager workflow start (shared NativeConnection)', env: { BENCH_EAGER: '1' } },
+    // Cumulative steps first (each keeps the ones above it), then single knobs on top of the last.
+    const preload = await preloadBundle();
+    const shipped: TemporalOptions = {};
+    const variants: Array<{ label: string; server: TemporalOptions; env: Record<string, string> }> = [
+      { label: 'as shipped (dev server defaults, worker defaults)', server: shipped, env: {} },
+      { label: '+ SQLite journal_mode=wal, synchronous=normal', server: { pragmas: TUNED_SERVER.pragmas }, env: {} },
+      { label: '+ eager activities (system.enableActivityEagerExecution)', server: TUNED_SERVER, env: {} },
+      { label: '+ eager workflow start (client on the worker connection)', server: TUNED_SERVER, env: { BENCH_EAGER: '1' } },
+      { label: '+ bundle preloadModules (cel-js + src/core)', server: TUNED_SERVER, env: { BENCH_EAGER: '1', BENCH_BUNDLE: preload } },
+      { label: 'eager (row 4) with maxCachedWorkflows: 0', server: TUNED_SERVER, env: { BENCH_EAGER: '1', BENCH_TUNING: '{"maxCachedWorkflows":0}' } },
+      { label: 'eager (row 4) with reuseV8Context: false', server: TUNED_SERVER, env: { BENCH_EAGER: '1', BENCH_TUNING: '{"reuseV8Context":false}' } },
     ];
-    if (process.env.BENCH_PRELOAD_BUNDLE) variants.push({ label: 'bundle with preloadModules (CEL + core)', env: { BENCH_BUNDLE: process.env.BENCH_PRELOAD_BUNDLE } });
     const rows: Array<Array<string | number>> = [];
     const raw: unknown[] = [];
     for (const v of variants) {
       log(`tuning: ${v.label}…`);
-      const p = await startE2EProc(address, v.env);
+      const server = await startTemporal({ dbFile: tmpDb(), ...v.server });
+      const p = await startE2EProc(server.address, v.env);
       try {
         await steadyRate(p, e2eRate, 3000, 15_000, `warm-${Date.now().toString(36)}`);
         const cpu: number[] = [];
+        const scpu: number[] = [];
         const rs: E2EResult[] = [];
         let b: Breakdown | undefined;
         for (let i = 0; i < repeats; i++) {
           const c0 = cpuMs(p.proc.pid);
+          const s0 = cpuMs(server.pid);
           const r = await steadyRate(p, e2eRate, 10_000, 30_000, `t-${i}-${Date.now().toString(36)}`);
           cpu.push((cpuMs(p.proc.pid) - c0) / r.accepted);
+          scpu.push((cpuMs(server.pid) - s0) / r.accepted);
           const { ids, ...row } = r;
           rs.push(row);
-          if (i === repeats - 1) b = await historyBreakdown(address, ids.slice(-30).map((id) => `relay-0/bench/${id}`));
+          if (i === repeats - 1) b = await historyBreakdown(server.address, ids.slice(-30).map((id) => `relay-0/bench/${id}`));
         }
-        raw.push({ label: v.label, runs: rs, cpu, breakdown: b, load: loadAvg() });
-        rows.push([v.label, median(rs.map((r) => r.p50)), median(rs.map((r) => r.p99)), b?.wftScheduleToStart ?? NaN, b?.wftStartToComplete ?? NaN, median(cpu), loadAvg()]);
+        raw.push({ label: v.label, runs: rs, cpu, scpu, breakdown: b, load: loadAvg() });
+        rows.push([v.label, median(rs.map((r) => r.p50)), median(rs.map((r) => r.p99)), median(rs.map((r) => r.ackP50)), b?.wftScheduleToStart ?? NaN, b?.wftStartToComplete ?? NaN, b?.activityScheduleToStart ?? NaN, b?.finish ?? NaN, median(cpu), median(scpu), loadAvg()]);
         log(`  ${rows.at(-1)!.join(' | ')}`);
       } finally {
         await p.stop();
+        await server.stop();
       }
     }
     results.tuning = raw;
-    out(`\n## Worker and start options, e2e at ${e2eRate}/s (median of ${repeats} × 10 s)\n`);
-    out(table(['variant', 'e2e p50 ms', 'e2e p99 ms', 'WFT schedule→start ms', 'WFT start→complete ms', 'hookflow CPU ms/run', 'load avg'], rows));
+    out(`\n## Tuning, e2e at ${e2eRate}/s (hookflow start = ingress + worker in one process; median of ${repeats} × 10 s)\n`);
+    out(table(['variant', 'e2e p50 ms', 'e2e p99 ms', 'answer p50 ms', 'WFT sched→start', 'WFT start→done', 'activity sched→start', 'activity done→run done', 'hookflow CPU ms/run', 'Temporal CPU ms/run', 'load'], rows));
   }
 } finally {
   await temporal?.stop();
@@ -189,4 +205,19 @@ try {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));
   out(`\n(load average ${loadAvg()} at the end; raw numbers in ${path.relative(process.cwd(), file)})`);
+}
+
+/** The workflow bundle with cel-js and src/core preloaded once per V8 context (an experiment). */
+async function preloadBundle(): Promise<string> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const noop = (): void => {};
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
+    preloadModules: ['@marcbachmann/cel-js', ...['expr', 'template', 'interpreter'].map((m) => path.join(ROOT, 'src', 'core', `${m}.ts`))],
+    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
+  });
+  const file = path.join(ROOT, '.hookflow', 'bench', 'preload-bundle.js');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, code);
+  return file;
 }

@@ -5,24 +5,21 @@
 //   BENCH_MODE=worker the worker alone (= `hookflow worker`)
 //   BENCH_TUNING      JSON of worker options (maxCachedWorkflows, reuseV8Context, …) for experiments
 //   BENCH_BUNDLE      a workflow bundle file to use instead of the cached one (experiments)
-//   BENCH_EAGER=1     starts through a client sharing the worker's NativeConnection, with requestEagerStart
+//   BENCH_EAGER=1     starts through HookflowClient({workerConnection}): eager workflow start
 // Prints "BENCH READY listening on <url>" to stderr; on SIGUSR2 prints "BENCH MEM <json>".
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
 import { startHookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
-import { RUN_WORKFLOW, runWorkflowId } from '../../src/core/runtime-contract.js';
-import type { Recipe, RunInput, TriggerEvent } from '../../src/core/types.js';
+import { runWorkflowId } from '../../src/core/runtime-contract.js';
 import { createIngress } from '../../src/ingress/app.js';
 import type { RunStarter } from '../../src/ingress/handle-webhook.js';
 import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { RecipeSet } from '../../src/recipes/recipe-set.js';
-import { EVENT_KEY, RECIPE_KEY, SOURCE_KEY } from '../../src/temporal/search-attributes.js';
+import { HookflowClient } from '../../src/temporal/client.js';
 import { createWorker, wrapActivities, type HookflowWorkerOptions } from '../../src/temporal/worker.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 
@@ -41,38 +38,6 @@ async function listen(app: ReturnType<typeof createIngress>): Promise<string> {
   });
   stops.push(() => new Promise<void>((r) => server.close(() => r())));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-/** Same start as HookflowClient.startRun, but through a NativeConnection-backed client that asks for eager start. */
-function eagerStarter(client: Client, fallback: RunStarter): RunStarter {
-  return {
-    async startRun(recipe: Recipe, event: TriggerEvent) {
-      const workflowId = runWorkflowId(recipe.name, event.source, event.id);
-      const input: RunInput = { recipe, event };
-      try {
-        await client.workflow.start(RUN_WORKFLOW, {
-          taskQueue: config.taskQueue,
-          workflowId,
-          args: [input],
-          requestEagerStart: true,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: RECIPE_KEY, value: recipe.name },
-            { key: SOURCE_KEY, value: event.source },
-            { key: EVENT_KEY, value: event.type },
-          ]),
-          memo: { recipe: recipe.name, source: event.source, event: event.type, delivery: event.id },
-          staticSummary: `${recipe.name} ← ${event.source} ${event.type}`,
-        });
-        return { recipe: recipe.name, workflowId, duplicate: false };
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return { recipe: recipe.name, workflowId, duplicate: true };
-        throw err;
-      }
-    },
-    subscribe: (s, sub) => fallback.subscribe(s, sub),
-    deliver: (e) => fallback.deliver(e),
-  };
 }
 
 async function main(): Promise<void> {
@@ -108,11 +73,9 @@ async function main(): Promise<void> {
         await running.catch(() => {});
       });
       if (process.env.BENCH_EAGER === '1' && hf.recipes && hf.client) {
-        // A second ingress on the shared connection replaces hookflow's own (whose Connection is grpc-js).
-        const client = new Client({ connection: connection as never, namespace: config.namespace });
-        url = await listen(
-          createIngress({ recipes: hf.recipes, starter: eagerStarter(client, hf.client), publicUrl: config.publicUrl, logger, metrics: hf.metrics, health: async () => undefined }),
-        );
+        // A second ingress whose client shares the worker's connection (eager start) replaces hookflow's own.
+        const starter = await HookflowClient.connect({ address: hf.address, namespace: config.namespace, taskQueue: config.taskQueue, workerConnection: connection });
+        url = await listen(createIngress({ recipes: hf.recipes, starter, publicUrl: config.publicUrl, logger, metrics: hf.metrics, health: async () => undefined }));
       }
     }
     url ??= hf.url;

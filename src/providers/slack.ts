@@ -1,38 +1,22 @@
 // Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<timestamp>:<raw body>">` with
 // `X-Slack-Request-Timestamp`. One endpoint may receive Events API JSON, slash commands (form) and
 // interactivity (form field `payload` holding JSON).
-import {
-  DEFAULT_TOLERANCE_S,
-  badSignature,
-  bodyHashId,
-  checkTimestamp,
-  decodeSignature,
-  hmac,
-  matchAny,
-  secretsOf,
-  signatureHeader,
-} from './verify-core.js';
-import { mergeHeaders, noEventType, textAt } from './fields.js';
+import { bodyHashId } from './verify-core.js';
+import { noEventType, textAt } from './fields.js';
+import { v0Scheme } from './v0-scheme.js';
 import type { Json } from '../core/types.js';
 import type { Provider } from './types.js';
 
 const LABEL = 'Slack';
 const SIG = 'X-Slack-Signature';
 const TS = 'X-Slack-Request-Timestamp';
+const scheme = v0Scheme(LABEL, SIG, TS);
 
 export const slack: Provider = {
   name: 'slack',
   sensitiveHeaders: ['x-slack-signature'],
 
-  verify(req, source, now) {
-    const secrets = secretsOf(source, LABEL);
-    const sig = signatureHeader(req, [SIG], LABEL, { noComma: true });
-    const ts = signatureHeader(req, [TS], LABEL, { noComma: true }).value;
-    const given = sig.value.startsWith('v0=') ? decodeSignature(sig.value.slice(3), 'hex') : undefined;
-    const ok = given !== undefined && matchAny(secrets, [given], (secret) => hmac('sha256', secret, `v0:${ts}:`, req.rawBody));
-    if (!ok) throw badSignature(source, LABEL, SIG, secrets.length);
-    checkTimestamp(ts, TS, now, DEFAULT_TOLERANCE_S);
-  },
+  verify: scheme.verify,
 
   describe(req, body) {
     const fallbackId = (): string => bodyHashId(req.rawBody);
@@ -64,11 +48,7 @@ export const slack: Provider = {
     return { status: 200, contentType: 'application/json', body: JSON.stringify({ challenge }) };
   },
 
-  sign({ body, secret, contentType, now, headers }) {
-    const ts = String(Math.floor(now.getTime() / 1000));
-    const sig = `v0=${hmac('sha256', secret, `v0:${ts}:`, body).toString('hex')}`;
-    return { headers: mergeHeaders({ 'Content-Type': contentType }, headers, { [TS]: ts, [SIG]: sig }) };
-  },
+  sign: scheme.sign,
 };
 
 function parseJson(text: string): Json | undefined {

@@ -19,7 +19,6 @@ const SOURCES_FILES = ['sources.yaml', 'sources.yml'];
 const RUN_VARS = ['event', 'headers', 'query', 'trigger', 'vars', 'steps'];
 /** Namespaces of CEL functions (`optional.of`, `math.greatest`), not variables. */
 const CEL_NAMESPACES = ['optional', 'math', 'strings', 'base64', 'lists', 'sets'];
-const OUTBOUND_KINDS = new Set(['http', 'email', 'sms', 'push']);
 const STEP_FIELDS = new Set<string>([...STEP_KINDS, 'id', 'name', 'timeout', 'retry', 'continue_on_error', 'then', 'else', 'as', 'steps', 'concurrency']);
 
 /** `file:line:col message`, the file relative to the working directory when it is below it. */

@@ -2,6 +2,7 @@
 // that wait for them, and the health checks behind /healthz.
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, EVENT_SIGNAL } from '../core/runtime-contract.js';
@@ -33,16 +34,29 @@ export interface HookflowClientOptions {
   callTimeoutMs?: number;
   /** Payload encryption (HOOKFLOW_CODEC_KEYS), if configured. */
   dataConverter?: DataConverter;
+  /**
+   * The NativeConnection of a worker in this same process (`hookflow start`). Starts then go through
+   * it with eager workflow start: Temporal hands the run's first workflow task back in the start
+   * response, skipping the task-queue round trip (docs/BENCHMARKS.md: e2e p50 ~150 → ~40 ms).
+   * The connection stays the worker's: close() leaves it open.
+   */
+  workerConnection?: NativeConnection;
 }
 
 export class HookflowClient {
   private constructor(
-    readonly connection: Connection,
+    readonly connection: Connection | NativeConnection,
     readonly client: Client,
-    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter'>>,
+    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter' | 'workerConnection'>>,
+    private readonly eager = false,
   ) {}
 
   static async connect(opts: HookflowClientOptions): Promise<HookflowClient> {
+    const { dataConverter: _dc, workerConnection, ...rest } = opts;
+    if (workerConnection) {
+      const client = new Client({ connection: workerConnection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
+      return new HookflowClient(workerConnection, client, { callTimeoutMs: 4_000, ...rest }, true);
+    }
     const connection = await Connection.connect({
       address: opts.address,
       connectTimeout: 10_000,
@@ -51,7 +65,6 @@ export class HookflowClient {
       channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2_000 },
     });
     const client = new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
-    const { dataConverter: _dc, ...rest } = opts;
     return new HookflowClient(connection, client, { callTimeoutMs: 4_000, ...rest });
   }
 
@@ -86,6 +99,7 @@ export class HookflowClient {
           workflowId,
           args: [input],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          ...(this.eager ? { requestEagerStart: true } : {}),
           typedSearchAttributes: new TypedSearchAttributes([
             { key: RECIPE_KEY, value: recipe.name },
             { key: SOURCE_KEY, value: event.source },
@@ -161,6 +175,7 @@ export class HookflowClient {
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    // A worker's connection is closed by the worker's owner.
+    if (!this.eager) await this.connection.close();
   }
 }

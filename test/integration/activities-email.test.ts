@@ -1,12 +1,12 @@
 // The email activity against a real SMTP server on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { NON_RETRYABLE_ERROR_TYPES, createActivities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/activities/index.js';
 import type { EmailParams, OutboundInput, SecretField } from '../../src/core/types.js';
 import * as smtpServer from '../helpers/smtp-server.js';
+import { failureOf, retryable, run } from '../helpers/activity.js';
 
 function activityEnv(attempt = 1): MockActivityEnvironment {
   return new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 10_000 }, { logger: new DefaultLogger('ERROR') });
@@ -15,23 +15,6 @@ function activityEnv(attempt = 1): MockActivityEnvironment {
 function input(params: EmailParams, secretFields: SecretField[] = []): OutboundInput<EmailParams> {
   return { workflowId: 'welcome/shop/order-1', stepPath: 'steps[3]', params, secretFields };
 }
-
-/** MockActivityEnvironment.run with the activity's result type kept. */
-function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
-
-const retryable = (f: ApplicationFailure): boolean => !f.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(f.type ?? '');
 
 describe('email activity', () => {
   let smtp: smtpServer.TestSmtpServer;

@@ -4,13 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { NON_RETRYABLE_ERROR_TYPES, createActivities } from '../../src/activities/index.js';
 import type { HttpParams, OutboundInput, SecretField } from '../../src/core/types.js';
 import * as httpSink from '../helpers/http-sink.js';
+import { failureOf, retryable as isRetryable, run } from '../helpers/activity.js';
 
 const WORKFLOW_ID = 'notify/github/delivery-42';
 
@@ -20,25 +21,6 @@ function activityEnv(info: { attempt?: number; startToCloseTimeoutMs?: number } 
 
 function input(params: HttpParams, secretFields: SecretField[] = [], stepPath = 'steps[0]'): OutboundInput<HttpParams> {
   return { workflowId: WORKFLOW_ID, stepPath, params, secretFields };
-}
-
-/** MockActivityEnvironment.run with the activity's result type kept. */
-function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the activity to fail');
-}
-
-function isRetryable(failure: ApplicationFailure): boolean {
-  return !failure.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(failure.type ?? '');
 }
 
 describe('http activity', () => {

@@ -1,7 +1,6 @@
 // Outbound safety: the address tables (pure) and the guard in front of real requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
@@ -18,24 +17,10 @@ import {
 import type { HttpParams, OutboundInput } from '../../src/core/types.js';
 import * as httpSink from '../helpers/http-sink.js';
 import * as pushServer from '../helpers/push-server.js';
+import { failureOf, run } from '../helpers/activity.js';
 
 function activityEnv(): MockActivityEnvironment {
   return new MockActivityEnvironment({ startToCloseTimeoutMs: 5_000 }, { logger: new DefaultLogger('ERROR') });
-}
-
-/** MockActivityEnvironment.run with the activity's result type kept. */
-function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
 }
 
 describe('parseIp', () => {

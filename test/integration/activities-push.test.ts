@@ -6,11 +6,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import webpush from 'web-push';
-import { NON_RETRYABLE_ERROR_TYPES, createActivities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/activities/index.js';
 import { parseTtlSeconds } from '../../src/activities/push.js';
 import type { Json, OutboundInput, PushParams } from '../../src/core/types.js';
 import * as fcmServer from '../helpers/fcm-server.js';
 import * as pushServer from '../helpers/push-server.js';
+import { failureOf, retryable, run } from '../helpers/activity.js';
 
 function activityEnv(attempt = 1): MockActivityEnvironment {
   return new MockActivityEnvironment({ attempt, startToCloseTimeoutMs: 10_000 }, { logger: new DefaultLogger('ERROR') });
@@ -19,23 +20,6 @@ function activityEnv(attempt = 1): MockActivityEnvironment {
 function input(params: PushParams, stepPath = 'steps[0]'): OutboundInput<PushParams> {
   return { workflowId: 'notify/sendbird/m-7', stepPath, params, secretFields: [] };
 }
-
-/** MockActivityEnvironment.run with the activity's result type kept. */
-function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
-
-const retryable = (f: ApplicationFailure): boolean => !f.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(f.type ?? '');
 
 describe('parseTtlSeconds', () => {
   const cases: Array<[number | string | undefined, number | undefined]> = [

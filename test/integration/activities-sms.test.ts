@@ -1,13 +1,13 @@
 // The sms activity (the real twilio library) against a Twilio-compatible server on loopback.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { NON_RETRYABLE_ERROR_TYPES, createActivities } from '../../src/activities/index.js';
+import { createActivities } from '../../src/activities/index.js';
 import { rebaseTwilioUri } from '../../src/activities/sms.js';
 import type { OutboundInput, SmsParams } from '../../src/core/types.js';
 import * as twilioServer from '../helpers/twilio-server.js';
+import { failureOf, retryable, run } from '../helpers/activity.js';
 
 function activityEnv(): MockActivityEnvironment {
   return new MockActivityEnvironment({ startToCloseTimeoutMs: 10_000 }, { logger: new DefaultLogger('ERROR') });
@@ -16,23 +16,6 @@ function activityEnv(): MockActivityEnvironment {
 function input(params: SmsParams): OutboundInput<SmsParams> {
   return { workflowId: 'notify/sendbird/m-1', stepPath: 'steps[0].steps[1].else[0]', params, secretFields: [] };
 }
-
-/** MockActivityEnvironment.run with the activity's result type kept. */
-function run<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return env.run<A, R, (...args: A) => Promise<R>>(fn, ...args);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
-
-const retryable = (f: ApplicationFailure): boolean => !f.nonRetryable && !NON_RETRYABLE_ERROR_TYPES.includes(f.type ?? '');
 
 describe('rebaseTwilioUri', () => {
   const cases: Array<[string, string, string]> = [
