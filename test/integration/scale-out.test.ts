@@ -10,19 +10,8 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, postJson, recipesDir, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   role: string;

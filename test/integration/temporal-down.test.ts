@@ -3,21 +3,11 @@
 // and runs from before the outage are still there.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { eventually, postJson, startTestHookflow } from '../helpers/hookflow.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { eventually, freePort, postJson, startTestHookflow } from '../helpers/hookflow.js';
 
 const recipes = {
   'sources.yaml': 'sources:\n  ops:\n    provider: generic\n    verify: none\n    event: body.kind\n    id: body.id\n',

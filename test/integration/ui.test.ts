@@ -4,14 +4,13 @@
 // HOOKFLOW_UPDATE_SCREENSHOTS=1, else to a temp folder.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/core/types.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { eventually, postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, startTestHookflow } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,17 +27,6 @@ const CHROMIUM_ARGS = [
 ];
 
 const shotDir = process.env.HOOKFLOW_UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/img') : mkdtempSync(path.join(tmpdir(), 'hookflow-ui-'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sources = `
 sources:
