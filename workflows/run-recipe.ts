@@ -14,7 +14,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { interpret, StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from '../src/core/interpreter.js';
-import { mailboxId, type OutboundActivities } from '../src/core/runtime-contract.js';
+import { mailboxId, UNSUBSCRIBE_SIGNAL, type OutboundActivities } from '../src/core/runtime-contract.js';
+import { waitsOf } from '../src/core/waits.js';
 import type { RunInput, RunResult, TriggerEvent } from '../src/core/types.js';
 
 /** Events of the run's source that a later `wait_for` may need; buffered from the start of the run. */
@@ -90,10 +91,12 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
   };
 
   const result = await interpret(input.recipe, input.event, rt);
-  if (usesWaitFor(input)) {
+  if (waitSources(input).length > 0) {
     // Tell the source's mailbox this run no longer listens (best effort: it also drops runs it cannot reach).
     try {
-      await getExternalWorkflowHandle(mailboxId(input.event.source)).signal('hookflow.unsubscribe', info.workflowId);
+      for (const source of waitSources(input)) {
+        await getExternalWorkflowHandle(mailboxId(info.taskQueue, source)).signal(UNSUBSCRIBE_SIGNAL, info.workflowId);
+      }
     } catch {
       /* mailbox gone: nothing to unsubscribe from */
     }
@@ -104,6 +107,6 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
   return result;
 }
 
-function usesWaitFor(input: RunInput): boolean {
-  return JSON.stringify(input.recipe.steps).includes('"wait_for"');
+function waitSources(input: RunInput): string[] {
+  return [...waitsOf(input.recipe).keys()];
 }

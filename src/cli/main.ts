@@ -119,7 +119,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    // exitCode, not exit(): stdout to a pipe is written asynchronously and must drain first.
+    if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof Error && err.name === 'RecipeLoadError') say(err.message);

@@ -118,6 +118,13 @@ export function resolveRetry(retry: RetryPolicy | undefined): ResolvedRetry {
   };
 }
 
+function formatMs(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 /** A duration as written (`5m`) or from a template (`{{ event.wait }}`). */
 function durationOf(text: string, ctx: Record<string, unknown>): number {
   return parseDuration(text.includes('{{') ? String(renderTemplate(text, ctx)) : text);
@@ -312,11 +319,12 @@ export class Interpreter {
           return false;
         }
       };
-      const got = await this.rt.waitFor({ source, events, accepts, stepPath: path, stepId: step.id }, durationOf(w.timeout, scope.ctx));
+      const timeoutMs = durationOf(w.timeout, scope.ctx);
+      const got = await this.rt.waitFor({ source, events, accepts, stepPath: path, stepId: step.id }, timeoutMs);
       const result: Json = got
         ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
         : null;
-      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${w.timeout}` };
+      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
     }
     if ('fail' in step) {
       throw new RunFailed(String(renderTemplate(step.fail, scope.ctx) ?? 'failed'));
@@ -342,7 +350,7 @@ export class Interpreter {
         const inner: Scope = {
           steps,
           prefix: `${path}[${index}].`,
-          ctx: { ...scope.ctx, steps, [as]: list[index] ?? null, loop: { index } },
+          ctx: { ...scope.ctx, steps, [as]: list[index] ?? null, index },
         };
         await this.runSteps(step.steps, inner, 'steps');
         const own: JsonObject = {};

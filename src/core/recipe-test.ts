@@ -88,7 +88,7 @@ class MockRuntime implements StepRuntime {
     // A mocked event: `{type, body}` or just the body (type = the first pattern).
     const m = mock as JsonObject;
     const hasEnvelope = typeof m === 'object' && 'body' in m;
-    return {
+    const ev: TriggerEvent = {
       source: spec.source,
       type: hasEnvelope && typeof m.type === 'string' ? m.type : (spec.events[0] ?? ''),
       id: hasEnvelope && typeof m.id === 'string' ? m.id : 'mock',
@@ -97,6 +97,12 @@ class MockRuntime implements StepRuntime {
       headers: {},
       query: {},
     };
+    // The mocked event goes through the step's own source, type and `match`, as a real one would.
+    if (!spec.accepts(ev)) {
+      this.clock += timeoutMs;
+      return null;
+    }
+    return ev;
   }
 }
 

@@ -22,9 +22,12 @@ export interface OutboundActivities {
   push(input: OutboundInput<unknown>): Promise<Attempted>;
 }
 
-/** The per-source workflow that forwards later events to runs waiting in `wait_for`. */
-export function mailboxId(source: string): string {
-  return `hookflow-mailbox/${source}`;
+/**
+ * The per-source workflow that forwards later events to runs waiting in `wait_for`. One per task
+ * queue: deployments sharing a namespace on different queues keep their own.
+ */
+export function mailboxId(taskQueue: string, source: string): string {
+  return `hookflow-mailbox/${taskQueue}/${source}`;
 }
 
 /** `<recipe>/<source>/<delivery id>` — the dedupe key of a run. */

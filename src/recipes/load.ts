@@ -201,7 +201,8 @@ class RecipeChecker {
     this.steps(step['else'], [...path, 'else'], scope);
     if ('for_each' in step) {
       const as = typeof step['as'] === 'string' ? step['as'] : 'item';
-      this.steps(step['steps'], [...path, 'steps'], { vars: new Set([...scope.vars, as]) });
+      // Inside a loop: the loop variable, and `index` (0-based position in the list).
+      this.steps(step['steps'], [...path, 'steps'], { vars: new Set([...scope.vars, as, 'index']) });
     }
   }
 

@@ -20,7 +20,7 @@ export class YamlFile {
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, merge: true });
     for (const e of this.doc.errors) {
       const at = e.linePos?.[0] ?? this.lines.linePos(e.pos[0]);
       const message = e.message.split('\n')[0] ?? e.message;

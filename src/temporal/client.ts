@@ -121,7 +121,7 @@ export class HookflowClient {
     await this.call(`subscribing ${sub.workflowId} to ${source}`, () =>
       this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
         taskQueue: this.opts.taskQueue,
-        workflowId: mailboxId(source),
+        workflowId: mailboxId(this.opts.taskQueue, source),
         args: [],
         signal: SUBSCRIBE_SIGNAL,
         signalArgs: [sub],
@@ -135,7 +135,7 @@ export class HookflowClient {
     await this.call(`delivering ${event.source} ${event.type} to waiting runs`, () =>
       this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
         taskQueue: this.opts.taskQueue,
-        workflowId: mailboxId(event.source),
+        workflowId: mailboxId(this.opts.taskQueue, event.source),
         args: [],
         signal: EVENT_SIGNAL,
         signalArgs: [event],

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,18 +60,6 @@ export function payloadFile(body: unknown, ext = 'json'): string {
   return file;
 }
 
-/** A free loopback port (for sources whose signature covers the URL: PUBLIC_URL must be known first). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface IngressReply {
   accepted: boolean;
   event: { source: string; type: string; id: string };
@@ -98,19 +85,14 @@ export async function startRecipes(opts: {
   recipes: Record<string, string>;
   env: Record<string, string>;
   taskQueue?: string;
-  /** Listen on this port with PUBLIC_URL http://127.0.0.1:<port> (Twilio signs the URL). */
-  port?: number;
+  /** PUBLIC_URL of hookflow and of `hookflow send` (Twilio signs the URL it calls, e.g. behind a proxy). */
+  publicUrl?: string;
 }): Promise<RecipeHarness> {
-  const env = { ...opts.env };
-  if (opts.port !== undefined) {
-    env['PORT'] = String(opts.port);
-    env['PUBLIC_URL'] = `http://127.0.0.1:${opts.port}`;
-  }
+  const env = { ...opts.env, ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}) };
   const hf = await startTestHookflow({ recipes: opts.recipes, env, ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}) });
-  const base = opts.port !== undefined ? `http://127.0.0.1:${opts.port}` : hf.url;
   return {
     hf,
-    send: (source, file, headers = {}) => hookflowSend(`${base}/hooks/${source}`, source, file, headers, opts.env),
+    send: (source, file, headers = {}) => hookflowSend(`${hf.url}/hooks/${source}`, source, file, headers, env),
     result: (workflowId) => runResult(hf, workflowId),
     stop: () => hf.stop(),
   };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 import { start as startTwilio, testCredentials, type TwilioServer } from '../helpers/twilio-server.js';
-import { fixture, freePort, onlyRun, payloadFile, readJson, recipeFiles, startRecipes, type RecipeHarness } from './recipes-kit.js';
+import { fixture, onlyRun, payloadFile, readJson, recipeFiles, startRecipes, type RecipeHarness } from './recipes-kit.js';
 
 describe('shopify-order-fulfilment', () => {
   let api: HttpSink;
@@ -90,11 +90,10 @@ describe('twilio-sms-auto-reply', () => {
   before(async () => {
     const creds = testCredentials();
     twilio = await startTwilio(creds);
-    // Twilio signs the URL it calls: hookflow must know its public URL before it starts.
-    const port = await freePort();
+    // Twilio signs the URL it calls: the public one, here as if hookflow sat behind a proxy.
     h = await startRecipes({
       recipes: recipeFiles('twilio-sms-auto-reply.yaml'),
-      port,
+      publicUrl: 'https://hooks.example.com',
       env: {
         TWILIO_WEBHOOK_SECRET: creds.authToken,
         TWILIO_ACCOUNT_SID: creds.accountSid,

@@ -78,6 +78,21 @@ describe('interpreter', () => {
     assert.equal(typeof r.result.vars.second, 'number');
   });
 
+  test('inside for_each, `index` is the position in the list', async () => {
+    const r = await run([{ for_each: '["a", "b"]', as: 'x', steps: [{ http: { url: 'https://x.example/{{ index }}/{{ x }}' } }] }]);
+    assert.equal(r.result.status, 'completed', r.result.error);
+    assert.deepEqual(r.actions, [{ http: { url: 'https://x.example/0/a' } }, { http: { url: 'https://x.example/1/b' } }]);
+  });
+
+  test('a mocked wait_for event still has to pass the step\'s match; one that does not is a timeout', async () => {
+    const steps: Step[] = [{ id: 'read', wait_for: { event: 'read', match: 'event.message_id == 7', timeout: '5m' } }];
+    const hit = await run(steps, { read: { message_id: 7 } });
+    const miss = await run(steps, { read: { message_id: 8 } });
+    assert.notEqual(hit.result.steps[0]!.output, miss.result.steps[0]!.output);
+    assert.match(miss.result.steps[0]!.output ?? '', /timed out after 5m/);
+    assert.match(hit.result.steps[0]!.output ?? '', /received read/);
+  });
+
   test('set keeps types for whole-value templates; vars start from the recipe', async () => {
     const r = await run([{ set: { who: '{{ event.sender }}', greeting: 'hi {{ event.sender.nickname }}', n: '{{ size(event.members) }}' } }], {}, { vars: { team: 'ops' } });
     assert.deepEqual(r.result.vars, { team: 'ops', who: { user_id: 'u1', nickname: 'Ann' }, greeting: 'hi Ann', n: 3 });
