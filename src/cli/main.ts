@@ -38,7 +38,12 @@ async function run(roles: Roles): Promise<void> {
     lines.push(`  ingress:      ${config.publicUrl} (listening on ${hf.url})`);
     lines.push(`  health:       ${config.publicUrl}/healthz`);
     lines.push('  trigger URLs:');
-    for (const s of sources) lines.push(`    ${config.publicUrl}/hooks/${s}`);
+    for (const s of sources) {
+      const src = hf.recipes.source(s);
+      const unsigned = src?.verify === 'none' || (typeof src?.verify === 'object' && 'none' in src.verify);
+      const note = !src ? '  (unknown source: declare it in sources.yaml)' : src.secrets.length === 0 && !unsigned ? `  (refuses requests until ${src.secretOrigin} is set)` : '';
+      lines.push(`    ${config.publicUrl}/hooks/${s}${note}`);
+    }
     if (sources.length === 0) lines.push(`    (no recipes yet: add one to ${config.recipesDir})`);
   }
   if (hf.worker) lines.push(`  worker:       polling task queue "${config.taskQueue}" in namespace "${config.namespace}"`);
