@@ -40,7 +40,7 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
 
 export function fmt(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en');
+  if (Number.isInteger(n) || Math.abs(n) >= 100) return Math.round(n).toLocaleString('en');
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }

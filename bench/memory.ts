@@ -15,15 +15,12 @@ export interface MemoryResult {
   perRunKb: number;
 }
 
+/** The main thread's heap from the process's latest `BENCH MEM` line (printed every 500 ms). */
 async function heapMb(proc: Proc): Promise<number> {
-  const before = proc.stderr().length;
-  proc.child.kill('SIGUSR2');
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const m = /BENCH MEM (\{.*\})/.exec(proc.stderr().slice(before));
-    if (m) return (JSON.parse(m[1]!) as { heapUsed: number }).heapUsed / 2 ** 20;
-  }
-  return NaN;
+  await sleep(600);
+  const all = [...proc.stderr().matchAll(/BENCH MEM (\{.*\})/g)];
+  const last = all.at(-1);
+  return last ? (JSON.parse(last[1]!) as { heapUsed: number }).heapUsed / 2 ** 20 : NaN;
 }
 
 export async function memoryCase(address: string, runs: number, label: string, tuning: Record<string, unknown> = {}, log: (l: string) => void = () => {}): Promise<MemoryResult> {
@@ -36,6 +33,7 @@ export async function memoryCase(address: string, runs: number, label: string, t
     HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1',
     BENCH_TUNING: JSON.stringify(tuning),
     LOG_LEVEL: 'warn',
+    BENCH_MEM_INTERVAL_MS: '500',
   });
   const client = await HookflowClient.connect({ address, namespace: 'default', taskQueue });
   try {
@@ -60,7 +58,7 @@ export async function memoryCase(address: string, runs: number, label: string, t
     }
     const deadline = Date.now() + 180_000;
     while (sink.first.size < runs && Date.now() < deadline) await sleep(250);
-    if (sink.first.size < runs) throw new Error(`only ${sink.first.size} of ${runs} runs reached their delay in 180 s`);
+    if (sink.first.size < runs) throw new Error(`only ${sink.first.size} of ${runs} runs reached their delay in 180 s (worker ${proc.child.exitCode === null ? 'running' : `exited ${proc.child.exitCode}`}): ${proc.stderr().slice(-1000)}`);
     await sleep(3000); // the workflow tasks that start the timers
     const rss = rssMb(proc.pid);
     const heap = await heapMb(proc);

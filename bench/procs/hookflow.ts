@@ -6,7 +6,7 @@
 //   BENCH_TUNING      JSON of worker options (maxCachedWorkflows, reuseV8Context, …) for experiments
 //   BENCH_BUNDLE      a workflow bundle file to use instead of the cached one (experiments)
 //   BENCH_EAGER=1     starts through HookflowClient({workerConnection}): eager workflow start
-// Prints "BENCH READY listening on <url>" to stderr; on SIGUSR2 prints "BENCH MEM <json>".
+// Prints "BENCH READY listening on <url>" to stderr; with BENCH_MEM_INTERVAL_MS, "BENCH MEM <json>" lines.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
@@ -80,10 +80,14 @@ async function main(): Promise<void> {
     }
     url ??= hf.url;
   }
-  process.on('SIGUSR2', () => {
-    const m = process.memoryUsage();
-    process.stderr.write(`BENCH MEM ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external })}\n`);
-  });
+  // Memory is reported on a timer, not on a signal: a SIGUSR2 handler here stalled the worker's polling.
+  const memEvery = Number(process.env.BENCH_MEM_INTERVAL_MS ?? 0);
+  if (memEvery > 0) {
+    setInterval(() => {
+      const m = process.memoryUsage();
+      process.stderr.write(`BENCH MEM ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external })}\n`);
+    }, memEvery).unref();
+  }
   const stop = async (): Promise<void> => {
     for (const s of stops.splice(0)) await s().catch(() => {});
     process.exit(0);

@@ -96,14 +96,23 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       address = devServer.address;
     }
 
-    const client = await HookflowClient.connect({ address, namespace: config.namespace, taskQueue: config.taskQueue, dataConverter, callTimeoutMs: config.startTimeoutMs });
+    // The worker's connection comes first: with both roles in one process the ingress starts runs
+    // through it with eager workflow start (the first workflow task comes back with the start).
+    const connection = opts.roles.worker ? await NativeConnection.connect({ address }) : undefined;
+    if (connection) cleanups.push(() => connection.close());
+    const client = await HookflowClient.connect({
+      address,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      dataConverter,
+      callTimeoutMs: config.startTimeoutMs,
+      ...(connection && opts.roles.ingress ? { workerConnection: connection } : {}),
+    });
     cleanups.push(() => client.close());
     await client.ensureSearchAttributes();
 
     let worker: Worker | undefined;
-    if (opts.roles.worker) {
-      const connection = await NativeConnection.connect({ address });
-      cleanups.push(() => connection.close());
+    if (connection) {
       worker = await createWorker({
         connection,
         namespace: config.namespace,
