@@ -137,7 +137,7 @@ export async function buildTemporalCli(opts: EnsureOptions): Promise<FoundCli> {
     mkdirSync(staging, { recursive: true });
     log(`building the Temporal CLI: ${go} install ${TEMPORAL_CLI_MODULE} (a few minutes the first time; cached in ${binDir})`);
     const started = Date.now();
-    await run(go, ['install', TEMPORAL_CLI_MODULE], { ...process.env, ...env, GOBIN: staging, GOFLAGS: env.GOFLAGS ?? '-trimpath' } as NodeJS.ProcessEnv, log);
+    await run(go, ['install', TEMPORAL_CLI_MODULE], { ...process.env, ...env, GOBIN: staging } as NodeJS.ProcessEnv, log);
     renameSync(path.join(staging, 'temporal'), target);
     rmSync(staging, { recursive: true, force: true });
     log(`built the Temporal CLI in ${((Date.now() - started) / 1000).toFixed(0)} s → ${target}`);
