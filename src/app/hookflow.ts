@@ -12,6 +12,7 @@ import { RecipeSet } from '../recipes/recipe-set.js';
 import { HookflowClient } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { codecFromEnv } from '../temporal/codec.js';
+import { codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker, wrapActivities } from '../temporal/worker.js';
 
@@ -139,7 +140,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         publicUrl: config.publicUrl,
         logger,
         metrics,
-        codec,
+        ...(codec ? { codec: { codec, options: codecRouterOptionsFromEnv(config.env) } } : {}),
         health: async () => {
           if (localWorker && localWorker.getState() !== 'RUNNING') return `the worker is ${localWorker.getState()}`;
           return client.unhealthyReason();

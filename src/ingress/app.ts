@@ -3,7 +3,7 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PayloadCodec } from '@temporalio/common';
-import { codecRouter, codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
+import { codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { TemporalUnavailableError } from '../temporal/client.js';
@@ -20,7 +20,7 @@ export interface IngressDeps {
   health: () => Promise<string | undefined>;
   metrics?: Metrics;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
-  codec?: PayloadCodec;
+  codec?: { codec: PayloadCodec; options: CodecRouterOptions };
 }
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -120,7 +120,7 @@ export function createIngress(deps: IngressDeps): express.Express {
     }
   });
 
-  if (deps.codec) app.use(codecRouter(deps.codec, codecRouterOptionsFromEnv(process.env)));
+  if (deps.codec) app.use(codecRouter(deps.codec.codec, deps.codec.options));
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
   // Errors thrown before a handler runs (a path like /hooks/%E0%A4%A fails to decode) would get
