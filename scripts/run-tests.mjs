@@ -60,7 +60,14 @@ child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   tail = (tail + chunk.toString()).slice(-5000);
 });
+// A watchdog, so a test that hangs in a hook cannot hold CI past its limit.
+const limitMs = Number(process.env.TEST_SUITE_LIMIT_MS ?? 40 * 60_000);
+const watchdog = setTimeout(() => {
+  console.error(`the test run exceeded ${limitMs / 60_000} min; stopping it`);
+  child.kill('SIGKILL');
+}, limitMs);
 const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+clearTimeout(watchdog);
 await server?.stop();
 
 const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? 'NaN');

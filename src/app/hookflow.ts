@@ -58,10 +58,20 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   const cleanups: Array<() => Promise<void> | void> = [];
   const stop = async (): Promise<void> => {
     for (const c of cleanups.splice(0).reverse()) {
+      // Each part gets a bounded time (the worker's grace for activities is 30 s), so an
+      // unreachable Temporal server cannot keep the process from exiting.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await c();
+        await Promise.race([
+          Promise.resolve().then(c),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timed out after 40 s')), 40_000);
+          }),
+        ]);
       } catch (err) {
         logger.warn({ err }, 'error while stopping');
+      } finally {
+        clearTimeout(timer);
       }
     }
   };

@@ -16,10 +16,13 @@ const recipes = {
 
 let server: DevServer | undefined;
 let hf: Awaited<ReturnType<typeof startTestHookflow>> | undefined;
-after(async () => {
-  await hf?.stop();
-  await server?.stop();
-});
+after(
+  async () => {
+    await hf?.stop();
+    await server?.stop();
+  },
+  { timeout: 120_000 },
+);
 
 test('Temporal down → 503 with Retry-After and nothing acknowledged; back up → accepted, earlier runs kept', async () => {
   const port = await freePort();
