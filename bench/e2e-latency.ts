@@ -2,7 +2,7 @@
 // 100 sequential events; prints p50/p90/p99 in ms. Run: npx tsx bench/e2e-latency.ts [count]
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { start as startSink } from '../test/helpers/http-sink.js';
-import { postJson, startTestHookflow } from '../test/helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource } from '../test/helpers/hookflow.js';
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -21,7 +21,7 @@ export async function e2eLatency(count = 100): Promise<{ p50: number; p90: numbe
   const hf = await startTestHookflow({
     address,
     recipes: {
-      'sources.yaml': 'sources:\n  bench:\n    provider: generic\n    verify: none\n    event: body.type\n    id: body.id\n',
+      'sources.yaml': unsignedSource('bench'),
       'relay.yaml': `name: relay\non: { source: bench, event: ping }\nsteps:\n  - http: { method: POST, url: "${sink.url}/e/{{ event.id }}", json: { id: "{{ event.id }}" } }\n`,
     },
   });

@@ -1,35 +1,24 @@
-// One long-lived workflow per source (`hookflow-mailbox/<source>`) that makes `wait_for` race-free:
+// One long-lived workflow per task queue and source (`hookflow-mailbox/<queue>/<source>`) that makes `wait_for` race-free:
 // the ingress signals it every event some recipe waits for, and subscribes each run that waits
 // before acknowledging the run's webhook. It forwards events to subscribed runs, and keeps a short
 // window of recent events so an event that overtakes a subscription is still delivered.
 import {
   condition,
   continueAsNew,
-  defineSignal,
   getExternalWorkflowHandle,
   setHandler,
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
 import { globMatches } from '../src/core/glob.js';
+import type { Subscription } from '../src/core/runtime-contract.js';
 import type { TriggerEvent } from '../src/core/types.js';
-
-export interface Subscription {
-  workflowId: string;
-  /** Event-type patterns the run's wait_for steps listen to. */
-  events: string[];
-  /** received_at of the run's own trigger: earlier events are not for it. */
-  since: string;
-}
+import { eventSignal, subscribeSignal, unsubscribeSignal } from './signals.js';
 
 export interface MailboxState {
   subs: Subscription[];
   recent: TriggerEvent[];
 }
-
-export const mailboxEventSignal = defineSignal<[TriggerEvent]>('hookflow.event');
-export const subscribeSignal = defineSignal<[Subscription]>('hookflow.subscribe');
-export const unsubscribeSignal = defineSignal<[string]>('hookflow.unsubscribe');
 
 const RECENT_WINDOW_MS = 15 * 60_000;
 const RECENT_MAX_BYTES = 512 * 1024;
@@ -68,7 +57,7 @@ export async function mailbox(state: MailboxState = { subs: [], recent: [] }): P
     lastActivity = Date.now();
     subs.delete(id);
   });
-  setHandler(mailboxEventSignal, (ev) => {
+  setHandler(eventSignal, (ev) => {
     lastActivity = Date.now();
     if (recent.some((e) => e.id === ev.id && e.type === ev.type)) return; // a provider's retry
     recent.push(ev);
@@ -83,7 +72,7 @@ export async function mailbox(state: MailboxState = { subs: [], recent: [] }): P
       await Promise.all(
         batch.map(async ({ to, ev }) => {
           try {
-            await getExternalWorkflowHandle(to).signal(mailboxEventSignal, ev);
+            await getExternalWorkflowHandle(to).signal(eventSignal, ev);
           } catch {
             subs.delete(to); // the run has ended: nobody to deliver to
           }

@@ -5,7 +5,6 @@ import {
   ApplicationFailure,
   condition,
   defineQuery,
-  defineSignal,
   getExternalWorkflowHandle,
   proxyActivities,
   setCurrentDetails,
@@ -14,12 +13,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { interpret, StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from '../src/core/interpreter.js';
-import { mailboxId, UNSUBSCRIBE_SIGNAL, type OutboundActivities } from '../src/core/runtime-contract.js';
+import { mailboxId, type OutboundActivities } from '../src/core/runtime-contract.js';
 import { waitsOf } from '../src/core/waits.js';
+import { eventSignal, unsubscribeSignal } from './signals.js';
 import type { RunInput, RunResult, TriggerEvent } from '../src/core/types.js';
 
-/** Events of the run's source that a later `wait_for` may need; buffered from the start of the run. */
-export const eventSignal = defineSignal<[TriggerEvent]>('hookflow.event');
 /** What the run has received so far (for operators and tests). */
 export const inboxQuery = defineQuery<Array<{ source: string; type: string; id: string }>>('hookflow.inbox');
 
@@ -39,6 +37,7 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();
   const inbox: TriggerEvent[] = [];
   const consumed = new Set<number>();
+  // Events a later `wait_for` may need, buffered from the start of the run.
   setHandler(eventSignal, (ev) => {
     if (!inbox.some((e) => e.source === ev.source && e.id === ev.id && e.type === ev.type)) inbox.push(ev);
   });
@@ -95,7 +94,7 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
     // Tell the source's mailbox this run no longer listens (best effort: it also drops runs it cannot reach).
     try {
       for (const source of waitSources(input)) {
-        await getExternalWorkflowHandle(mailboxId(info.taskQueue, source)).signal(UNSUBSCRIBE_SIGNAL, info.workflowId);
+        await getExternalWorkflowHandle(mailboxId(info.taskQueue, source)).signal(unsubscribeSignal, info.workflowId);
       }
     } catch {
       /* mailbox gone: nothing to unsubscribe from */

@@ -10,10 +10,6 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
-export function isGlob(pattern: string): boolean {
-  return pattern.includes('*');
-}
-
 /** True when one event type matches one pattern (exact or glob); compiled globs are cached. */
 export function globMatches(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;

@@ -18,7 +18,6 @@ import type {
 } from './types.js';
 
 export type OutboundKind = 'http' | 'email' | 'sms' | 'push';
-export const OUTBOUND_KINDS: readonly OutboundKind[] = ['http', 'email', 'sms', 'push'];
 
 export interface ResolvedRetry {
   maximumAttempts: number;

@@ -2,12 +2,20 @@
 // PURE (imported by the workflow sandbox).
 import type { Json, OutboundInput } from './types.js';
 
-export const TASK_QUEUE_DEFAULT = 'hookflow';
 export const RUN_WORKFLOW = 'runRecipe';
 export const MAILBOX_WORKFLOW = 'mailbox';
 export const EVENT_SIGNAL = 'hookflow.event';
 export const SUBSCRIBE_SIGNAL = 'hookflow.subscribe';
 export const UNSUBSCRIBE_SIGNAL = 'hookflow.unsubscribe';
+
+/** A run's subscription to its source's mailbox, made by the ingress before the webhook is acknowledged. */
+export interface Subscription {
+  workflowId: string;
+  /** Event-type patterns the run's wait_for steps listen to. */
+  events: string[];
+  /** received_at of the run's own trigger: earlier events are not for it. */
+  since: string;
+}
 
 /** Each outbound activity answers its result and the attempt that produced it (for the run record). */
 export interface Attempted<T = Json> {

@@ -8,7 +8,7 @@ import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { TemporalUnavailableError } from '../temporal/client.js';
 import { IngressError } from './errors.js';
-import { handleWebhook, type RunStarter } from './handle-webhook.js';
+import { handleWebhook, sourceFor, type RunStarter } from './handle-webhook.js';
 import { readRawBody } from './read-body.js';
 
 export interface IngressDeps {
@@ -23,7 +23,6 @@ export interface IngressDeps {
   codec?: { codec: PayloadCodec; options: CodecRouterOptions };
 }
 
-const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** Seconds a provider should wait before retrying when Temporal cannot take the run. */
 const RETRY_AFTER_S = 5;
 
@@ -64,7 +63,7 @@ export function createIngress(deps: IngressDeps): express.Express {
     const log = deps.logger.child({ source: sourceName });
     const m = deps.metrics;
     // Unknown names are folded into one label value so junk paths cannot blow up the series count.
-    const label = deps.recipes.source(sourceName) ? sourceName : '(unknown)';
+    let label = '(unknown)';
     res.on('finish', () => {
       m?.ingressSeconds.observe({ source: label, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
     });
@@ -73,9 +72,9 @@ export function createIngress(deps: IngressDeps): express.Express {
         res.setHeader('Allow', 'GET, POST, PUT');
         throw new IngressError(405, 'method_not_allowed', `${req.method} is not accepted on a trigger URL; use POST, PUT or GET`);
       }
-      if (!SOURCE_NAME.test(sourceName)) throw new IngressError(404, 'unknown_source', `"${sourceName}" is not a valid source name`);
-      const source = deps.recipes.source(sourceName);
-      const rawBody = await readRawBody(req, source?.maxBody ?? 1024 * 1024, sourceName);
+      const source = sourceFor(deps.recipes, sourceName);
+      label = sourceName;
+      const rawBody = await readRawBody(req, source.maxBody, sourceName);
       const wreq: WebhookRequest = {
         method: req.method,
         publicUrl: deps.publicUrl + req.originalUrl,
@@ -84,7 +83,7 @@ export function createIngress(deps: IngressDeps): express.Express {
         query: queryOf(req),
         receivedAt: new Date(),
       };
-      const outcome = await handleWebhook(sourceName, wreq, deps.recipes, deps.starter);
+      const outcome = await handleWebhook(source, wreq, deps.recipes, deps.starter);
       if (outcome.kind === 'handshake') {
         m?.webhooks.inc({ source: label, outcome: 'handshake', reason: '' });
         res.status(outcome.status).type(outcome.contentType).send(outcome.body);

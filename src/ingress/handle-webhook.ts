@@ -1,8 +1,8 @@
 // One webhook's trip: verify → parse → describe → match → start runs (durably) → answer.
 import { evaluateExpression } from '../core/expr.js';
 import { globMatches } from '../core/glob.js';
-import type { Recipe, TriggerEvent } from '../core/types.js';
-import { waitsOf } from '../core/waits.js';
+import type { Subscription } from '../core/runtime-contract.js';
+import type { Recipe, SourceConfig, TriggerEvent } from '../core/types.js';
 import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import type { StartedRun } from '../temporal/client.js';
@@ -12,7 +12,7 @@ import { parseBody } from './parse-body.js';
 /** What the ingress needs of Temporal (HookflowClient in production; anything with these calls in benches). */
 export interface RunStarter {
   startRun(recipe: Recipe, event: TriggerEvent): Promise<StartedRun>;
-  subscribe(source: string, sub: { workflowId: string; events: string[]; since: string }): Promise<void>;
+  subscribe(source: string, sub: Subscription): Promise<void>;
   deliver(event: TriggerEvent): Promise<void>;
 }
 
@@ -33,16 +33,24 @@ function storedHeaders(headers: WebhookRequest['headers'], sensitive: string[]):
   return out;
 }
 
+/** The source config behind a trigger URL's name, or a 404 that says how to declare it. */
+export function sourceFor(recipes: RecipeSet, sourceName: string): SourceConfig {
+  const source = SOURCE_NAME.test(sourceName) ? recipes.source(sourceName) : undefined;
+  if (!source) {
+    throw new IngressError(404, 'unknown_source', `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, zoom, discord)`);
+  }
+  return source;
+}
+
+const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
 export async function handleWebhook(
-  sourceName: string,
+  source: SourceConfig,
   req: WebhookRequest,
   recipes: RecipeSet,
   starter: RunStarter,
 ): Promise<WebhookOutcome> {
-  const source = recipes.source(sourceName);
-  if (!source) {
-    throw new IngressError(404, 'unknown_source', `no source "${sourceName}": declare it in sources.yaml or use a preset name (meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, zoom, discord)`);
-  }
+  const sourceName = source.name;
   const provider = getProvider(source.provider);
   if (!provider) throw new IngressError(404, 'unknown_provider', `source "${sourceName}" names provider "${source.provider}", which hookflow does not know`);
 
@@ -77,7 +85,7 @@ export async function handleWebhook(
   const followUps: Array<Promise<void>> = [];
   if (waiting?.some((p) => globMatches(p, event.type))) followUps.push(starter.deliver(event));
   matched.forEach((recipe, i) => {
-    for (const [waitSource, events] of waitsOf(recipe)) {
+    for (const [waitSource, events] of snapshot.waitsByRecipe.get(recipe.name) ?? []) {
       followUps.push(starter.subscribe(waitSource, { workflowId: runs[i]!.workflowId, events, since: event.received_at }));
     }
   });

@@ -20,15 +20,20 @@ export interface RecipeSnapshot {
   sources: Map<string, SourceConfig>;
   /** source → event-type patterns that some recipe's wait_for listens to */
   waits: Map<string, string[]>;
+  /** recipe name → (source → patterns) of its own wait_for steps: what a new run subscribes to */
+  waitsByRecipe: Map<string, Map<string, string[]>>;
   loadedAt: Date;
 }
 
 export function snapshotOf(recipes: Recipe[], sources: Map<string, SourceConfig>): RecipeSnapshot {
   const waits = new Map<string, string[]>();
+  const waitsByRecipe = new Map<string, Map<string, string[]>>();
   for (const r of recipes) {
-    for (const [source, events] of waitsOf(r)) waits.set(source, [...new Set([...(waits.get(source) ?? []), ...events])]);
+    const own = waitsOf(r);
+    if (own.size > 0) waitsByRecipe.set(r.name, own);
+    for (const [source, events] of own) waits.set(source, [...new Set([...(waits.get(source) ?? []), ...events])]);
   }
-  return { recipes, index: new RecipeIndex(recipes), sources, waits, loadedAt: new Date() };
+  return { recipes, index: new RecipeIndex(recipes), sources, waits, waitsByRecipe, loadedAt: new Date() };
 }
 
 export class RecipeSet {

@@ -1,7 +1,7 @@
 // Finds a Temporal CLI (it carries the dev server), building it from the Go module proxy when
 // none is installed: this machine class reaches the module proxy but not Temporal's download host.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -159,8 +159,4 @@ export async function ensureTemporalCli(opts: EnsureOptions): Promise<FoundCli |
 export function cliVersion(cli: string): string {
   const r = spawnSync(cli, ['--version'], { encoding: 'utf8' });
   return (r.stdout || r.stderr || '').trim();
-}
-
-export function hasCachedCli(home: string): boolean {
-  return existsSync(cachedCliPath(home));
 }

@@ -5,7 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, EVENT_SIGNAL } from '../core/runtime-contract.js';
+import { EVENT_SIGNAL, MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, type Subscription } from '../core/runtime-contract.js';
 import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
 import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
 
@@ -117,29 +117,25 @@ export class HookflowClient {
   }
 
   /** Subscribes a run that has `wait_for` steps to its source's mailbox (before the webhook is acknowledged). */
-  async subscribe(source: string, sub: { workflowId: string; events: string[]; since: string }): Promise<void> {
-    await this.call(`subscribing ${sub.workflowId} to ${source}`, () =>
+  subscribe(source: string, sub: Subscription): Promise<void> {
+    return this.signalMailbox(source, SUBSCRIBE_SIGNAL, sub, `subscribing ${sub.workflowId} to ${source}`);
+  }
+
+  /** Hands an event to its source's mailbox, which forwards it to the runs waiting for it. */
+  deliver(event: TriggerEvent): Promise<void> {
+    return this.signalMailbox(event.source, EVENT_SIGNAL, event, `delivering ${event.source} ${event.type} to waiting runs`);
+  }
+
+  /** Signal-with-start: the mailbox of a source exists from its first subscriber or event on. */
+  private async signalMailbox(source: string, signal: string, arg: Subscription | TriggerEvent, what: string): Promise<void> {
+    await this.call(what, () =>
       this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
         taskQueue: this.opts.taskQueue,
         workflowId: mailboxId(this.opts.taskQueue, source),
         args: [],
-        signal: SUBSCRIBE_SIGNAL,
-        signalArgs: [sub],
+        signal,
+        signalArgs: [arg],
         staticSummary: `mailbox of ${source}: forwards events to runs in wait_for`,
-      }),
-    );
-  }
-
-  /** Hands an event to its source's mailbox, which forwards it to the runs waiting for it. */
-  async deliver(event: TriggerEvent): Promise<void> {
-    await this.call(`delivering ${event.source} ${event.type} to waiting runs`, () =>
-      this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
-        taskQueue: this.opts.taskQueue,
-        workflowId: mailboxId(this.opts.taskQueue, event.source),
-        args: [],
-        signal: EVENT_SIGNAL,
-        signalArgs: [event],
-        staticSummary: `mailbox of ${event.source}: forwards events to runs in wait_for`,
       }),
     );
   }

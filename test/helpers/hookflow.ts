@@ -34,6 +34,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * sources.yaml declaring one unsigned generic source (`verify: none`): the event type comes from
+ * `body.<eventField>` and the delivery id from `body.id`.
+ */
+export function unsignedSource(name: string, eventField = 'type'): string {
+  return `sources:\n  ${name}:\n    provider: generic\n    verify: none\n    event: body.${eventField}\n    id: body.id\n`;
+}
+
 let queueCounter = 0;
 export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${process.pid}-${Date.now().toString(36)}-${queueCounter++}`;

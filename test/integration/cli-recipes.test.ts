@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { eventually, postJson, recipesDir, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, postJson, recipesDir, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 
 function hookflow(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['bin/hookflow.mjs', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -67,7 +67,7 @@ describe('hot reload', () => {
   test('a new recipe is picked up while running; a broken edit keeps the last good set', async () => {
     const hf = await startTestHookflow({
       recipes: {
-        'sources.yaml': 'sources:\n  ops:\n    provider: generic\n    verify: none\n    event: body.kind\n    id: body.id\n',
+        'sources.yaml': unsignedSource('ops', 'kind'),
         'a.yaml': 'name: a\non: { source: ops, event: deploy }\nsteps:\n  - log: a\n',
       },
       hotReload: true,

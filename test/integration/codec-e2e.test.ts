@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
 import { ENCODING_ENCRYPTED } from '../../src/temporal/codec.js';
-import { postJson, startTestHookflow, temporalAddress } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, temporalAddress, unsignedSource } from '../helpers/hookflow.js';
 
 test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decode gives the plaintext back', async () => {
   const hf = await startTestHookflow({
     recipes: {
-      'sources.yaml': 'sources:\n  ops:\n    provider: generic\n    verify: none\n    event: body.kind\n    id: body.id\n',
+      'sources.yaml': unsignedSource('ops', 'kind'),
       'log.yaml': 'name: log-it\non: { source: ops, event: deploy }\nsteps:\n  - log: "deployed {{ event.service }}"\n',
     },
     env: { HOOKFLOW_CODEC_KEYS: `k1:${randomBytes(32).toString('base64')}` },

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, startTestHookflow, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
-const sources = 'sources:\n  app:\n    provider: generic\n    verify: none\n    event: body.type\n    id: body.id\n';
+const sources = unsignedSource('app');
 
 describe('outbound policy on a real Temporal server', () => {
   let sink: HttpSink;

@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import { replayCommand } from '../../src/cli/commands.js';
 import { loadConfig } from '../../src/config.js';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink } from '../helpers/http-sink.js';
 
 test('replay starts a new run on the same event with the current recipe, marked as a replay', async () => {
   const sink = await startSink();
   const recipe = (tag: string) => `name: relay\non: { source: ops, event: deploy }\nsteps:\n  - id: post\n    http: { method: POST, url: "${sink.url}/${tag}", json: { id: "{{ event.id }}" } }\n`;
   const hf = await startTestHookflow({
-    recipes: { 'sources.yaml': 'sources:\n  ops:\n    provider: generic\n    verify: none\n    event: body.kind\n    id: body.id\n', 'relay.yaml': recipe('v1') },
+    recipes: { 'sources.yaml': unsignedSource('ops', 'kind'), 'relay.yaml': recipe('v1') },
   });
   try {
     const res = await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id: 'r1' });

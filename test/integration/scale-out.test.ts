@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 interface Proc {
@@ -68,14 +68,7 @@ async function startSlowSink(delayMs: number): Promise<{ url: string; calls: Arr
 }
 
 const recipes = (fast: string, slow: string): Record<string, string> => ({
-  'sources.yaml': `
-sources:
-  app:
-    provider: generic
-    verify: none
-    event: body.type
-    id: body.id
-`,
+  'sources.yaml': unsignedSource('app'),
   'fanout.yaml': `
 name: fanout
 on: { source: app, event: ping }

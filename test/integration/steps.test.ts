@@ -8,17 +8,10 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
 import { workflowBundle } from '../../src/temporal/worker.js';
-import { postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
-const sources = `
-sources:
-  app:
-    provider: generic
-    verify: none
-    event: body.type
-    id: body.id
-`;
+const sources = unsignedSource('app');
 
 const recipes = (sink: string): Record<string, string> => ({
   'sources.yaml': sources,

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { eventually, freePort, postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 
 const recipes = {
-  'sources.yaml': 'sources:\n  ops:\n    provider: generic\n    verify: none\n    event: body.kind\n    id: body.id\n',
+  'sources.yaml': unsignedSource('ops', 'kind'),
   'log-it.yaml': 'name: log-it\non: { source: ops, event: "*" }\nsteps:\n  - log: "got {{ event.id }}"\n',
 };
 

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/core/types.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { eventually, freePort, postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,14 +28,7 @@ const CHROMIUM_ARGS = [
 
 const shotDir = process.env.HOOKFLOW_UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/img') : mkdtempSync(path.join(tmpdir(), 'hookflow-ui-'));
 
-const sources = `
-sources:
-  shop:
-    provider: generic
-    verify: none
-    event: body.type
-    id: body.id
-`;
+const sources = unsignedSource('shop');
 
 const recipes = (sink: string): Record<string, string> => ({
   'sources.yaml': sources,
