@@ -1,6 +1,7 @@
 // Configuration from the environment (and `.env` in the working directory), as the spec names it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseDuration } from './core/duration.js';
 
 export interface Config {
   port: number;
@@ -12,8 +13,18 @@ export interface Config {
   taskQueue: string;
   /** Deadline for storing a webhook's runs in Temporal before answering 503 (HOOKFLOW_START_TIMEOUT_MS). */
   startTimeoutMs: number;
-  /** Where `.hookflow/` lives (dev server DB, CLI cache, workflow bundles). */
+  /** Where `.hookflow/` lives (dev server DB, CLI cache, workflow bundles, the intake journal). */
   home: string;
+  /** HOOKFLOW_INTAKE: `journal` answers once the delivery is journaled; `direct` once Temporal stored its runs. */
+  intake: 'journal' | 'direct';
+  /** HOOKFLOW_JOURNAL_URL: `postgres://…`, else a SQLite file (default `.hookflow/intake.db`). */
+  journalUrl: string;
+  /** HOOKFLOW_JOURNAL_MAX_PENDING: queued runs beyond which new webhooks get 503. */
+  maxPending: number;
+  /** HOOKFLOW_JOURNAL_RETENTION in ms: how long finished requests stay in the log. */
+  retentionMs: number;
+  /** HOOKFLOW_ADMIN_TOKEN: Bearer token for /api, /console, /metrics, /codec (unset: loopback only). */
+  adminToken?: string;
   env: Record<string, string | undefined>;
 }
 
@@ -36,6 +47,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'hookflow',
     startTimeoutMs: Number(env.HOOKFLOW_START_TIMEOUT_MS ?? 4000),
     home: cwd,
+    intake: intakeMode(env.HOOKFLOW_INTAKE),
+    journalUrl: env.HOOKFLOW_JOURNAL_URL || path.join(cwd, '.hookflow', 'intake.db'),
+    maxPending: positiveInt('HOOKFLOW_JOURNAL_MAX_PENDING', env.HOOKFLOW_JOURNAL_MAX_PENDING, 100_000),
+    retentionMs: durationSetting('HOOKFLOW_JOURNAL_RETENTION', env.HOOKFLOW_JOURNAL_RETENTION, '7d'),
+    ...(env.HOOKFLOW_ADMIN_TOKEN?.trim() ? { adminToken: env.HOOKFLOW_ADMIN_TOKEN.trim() } : {}),
     env,
   };
+}
+
+function intakeMode(v: string | undefined): Config['intake'] {
+  if (v === undefined || v === '' || v === 'journal') return 'journal';
+  if (v === 'direct') return 'direct';
+  throw new Error(`HOOKFLOW_INTAKE=${v} is not a mode: use "journal" (the default) or "direct"`);
+}
+
+function positiveInt(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v} is not a positive whole number`);
+  return n;
+}
+
+function durationSetting(name: string, v: string | undefined, fallback: string): number {
+  try {
+    return parseDuration(v?.trim() || fallback);
+  } catch {
+    throw new Error(`${name}=${v} is not a duration (e.g. 7d, 12h, 30m)`);
+  }
 }

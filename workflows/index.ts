@@ -1,3 +1,2 @@
 // Workflow entry point for the worker's bundle.
 export { runRecipe } from './run-recipe.js';
-export { mailbox } from './mailbox.js';

@@ -4,22 +4,24 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineQuery,
-  getExternalWorkflowHandle,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { interpret, StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from '../src/core/interpreter.js';
-import { mailboxId, type OutboundActivities } from '../src/core/runtime-contract.js';
-import { waitsOf } from '../src/core/waits.js';
-import { eventSignal, unsubscribeSignal } from './signals.js';
+import type { OutboundActivities, WaitActivities } from '../src/core/runtime-contract.js';
+import { wakeSignal } from './signals.js';
 import type { RunInput, RunResult, TriggerEvent } from '../src/core/types.js';
 
-/** What the run has received so far (for operators and tests). */
-export const inboxQuery = defineQuery<Array<{ source: string; type: string; id: string }>>('hookflow.inbox');
+// The wait activities are short database calls: local activities (a marker each in the history).
+// A journal that stays unreachable fails the step after ~10 minutes of retries, with the reason.
+const waits = proxyLocalActivities<WaitActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 15 },
+});
 
 function failureMessage(err: unknown): { message: string; attempts: number } {
   let e: unknown = err;
@@ -35,13 +37,12 @@ function failureMessage(err: unknown): { message: string; attempts: number } {
 
 export async function runRecipe(input: RunInput): Promise<RunResult> {
   const info = workflowInfo();
-  const inbox: TriggerEvent[] = [];
-  const consumed = new Set<number>();
-  // Events a later `wait_for` may need, buffered from the start of the run.
-  setHandler(eventSignal, (ev) => {
-    if (!inbox.some((e) => e.source === ev.source && e.id === ev.id && e.type === ev.type)) inbox.push(ev);
+  // Events handed over by the dispatcher, by wait id (the first one wins; a repeat is ignored).
+  const woken = new Map<string, TriggerEvent>();
+  setHandler(wakeSignal, ({ waitId, event }) => {
+    if (!woken.has(waitId)) woken.set(waitId, event);
   });
-  setHandler(inboxQuery, () => inbox.map((e) => ({ source: e.source, type: e.type, id: e.id })));
+  let waitCount = 0;
 
   const rt: StepRuntime = {
     now: () => Date.now(),
@@ -77,35 +78,31 @@ export async function runRecipe(input: RunInput): Promise<RunResult> {
       }
     },
     async waitFor(spec: WaitSpec, timeoutMs: number) {
-      let found = -1;
-      const pick = (): boolean => {
-        found = inbox.findIndex((e, i) => !consumed.has(i) && spec.accepts(e));
-        return found >= 0;
-      };
-      const ok = await condition(pick, timeoutMs, { summary: `wait_for ${spec.events.join(' | ')} (${spec.stepPath})` });
-      if (!ok) return null;
-      consumed.add(found);
-      return inbox[found] ?? null;
+      // The wait is recorded in the intake journal, which answers at once with an event that came
+      // earlier in the run, or later hands the first matching delivery over by signal.
+      const waitId = `${info.runId}:${spec.stepPath}:${waitCount++}`;
+      const { event } = await waits.waitSubscribe({
+        id: waitId,
+        workflowId: info.workflowId,
+        source: spec.source,
+        events: spec.events,
+        ...(spec.match ? { match: spec.match } : {}),
+        context: spec.context,
+        since: Date.parse(input.event.received_at),
+        expiresAt: Date.now() + timeoutMs,
+      });
+      if (event) return event;
+      const ok = await condition(() => woken.has(waitId), timeoutMs, { summary: `wait_for ${spec.events.join(' | ')} (${spec.stepPath})` });
+      if (ok) return woken.get(waitId) ?? null;
+      // Timed out: close the wait — unless an event won it at the last moment, which then counts.
+      const late = await waits.waitCancel(waitId);
+      return late.event ?? woken.get(waitId) ?? null;
     },
   };
 
   const result = await interpret(input.recipe, input.event, rt);
-  if (waitSources(input).length > 0) {
-    // Tell the source's mailbox this run no longer listens (best effort: it also drops runs it cannot reach).
-    try {
-      for (const source of waitSources(input)) {
-        await getExternalWorkflowHandle(mailboxId(info.taskQueue, source)).signal(unsubscribeSignal, info.workflowId);
-      }
-    } catch {
-      /* mailbox gone: nothing to unsubscribe from */
-    }
-  }
   if (result.status === 'failed') {
     throw ApplicationFailure.create({ type: 'RunFailed', message: result.error ?? 'run failed', nonRetryable: true, details: [result] });
   }
   return result;
-}
-
-function waitSources(input: RunInput): string[] {
-  return [...waitsOf(input.recipe).keys()];
 }

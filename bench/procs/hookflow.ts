@@ -5,21 +5,21 @@
 //   BENCH_MODE=worker the worker alone (= `hookflow worker`)
 //   BENCH_TUNING      JSON of worker options (maxCachedWorkflows, reuseV8Context, …) for experiments
 //   BENCH_BUNDLE      a workflow bundle file to use instead of the cached one (experiments)
-//   BENCH_EAGER=1     starts through HookflowClient({workerConnection}): eager workflow start
 // Prints "BENCH READY listening on <url>" to stderr; with BENCH_MEM_INTERVAL_MS, "BENCH MEM <json>" lines.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
+import { createWaitActivities } from '../../src/activities/waits.js';
 import { startHookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
-import { runWorkflowId } from '../../src/core/runtime-contract.js';
 import { createIngress } from '../../src/ingress/app.js';
-import type { RunStarter } from '../../src/ingress/handle-webhook.js';
+import { Dispatcher } from '../../src/intake/dispatcher.js';
+import { Intake } from '../../src/intake/intake.js';
+import { openJournal } from '../../src/intake/open-journal.js';
 import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { RecipeSet } from '../../src/recipes/recipe-set.js';
-import { HookflowClient } from '../../src/temporal/client.js';
 import { createWorker, wrapActivities, type HookflowWorkerOptions } from '../../src/temporal/worker.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 
@@ -40,18 +40,25 @@ async function listen(app: ReturnType<typeof createIngress>): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
+let opened: ReturnType<typeof openJournal> | undefined;
+const waitJournal = (): ReturnType<typeof openJournal> => (opened ??= openJournal(config.journalUrl, config.home));
+
 async function main(): Promise<void> {
   let url: string | undefined;
   let worker: Worker | undefined;
   if (mode === 'noop') {
     installTemporalRuntime(logger);
     const recipes = RecipeSet.load(config.recipesDir, config.env);
-    const starter: RunStarter = {
-      startRun: async (recipe, event) => ({ recipe: recipe.name, workflowId: runWorkflowId(recipe.name, event.source, event.id), duplicate: false }),
-      subscribe: async () => {},
-      deliver: async () => {},
-    };
-    url = await listen(createIngress({ recipes, starter, publicUrl: config.publicUrl, logger, metrics: new Metrics(), health: async () => undefined }));
+    // The journal is real (durable accepts); the dispatcher "starts" runs without Temporal.
+    const journal = await openJournal(config.journalUrl, config.home);
+    const dispatcher = new Dispatcher({ journal, starter: { startRun: async () => ({ duplicate: false }) }, classify: () => 'retry', logger });
+    dispatcher.start();
+    stops.push(async () => {
+      await dispatcher.stop();
+      await journal.close();
+    });
+    const intake = new Intake({ journal, dispatcher, mode: config.intake, maxPending: config.maxPending, logger });
+    url = await listen(createIngress({ recipes, intake, publicUrl: config.publicUrl, logger, metrics: new Metrics(), health: async () => ({ ok: true }) }));
   } else {
     const roles = { ingress: mode !== 'worker', worker: false };
     const hf = await startHookflow(config, { roles, logger });
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: wrapActivities(createActivities({ env: config.env, logger }), hf.metrics),
+        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), hf.metrics), ...createWaitActivities(waitJournal) },
         home: config.home,
         tuning,
       });
@@ -72,11 +79,6 @@ async function main(): Promise<void> {
         worker!.shutdown();
         await running.catch(() => {});
       });
-      if (process.env.BENCH_EAGER === '1' && hf.recipes && hf.client) {
-        // A second ingress whose client shares the worker's connection (eager start) replaces hookflow's own.
-        const starter = await HookflowClient.connect({ address: hf.address, namespace: config.namespace, taskQueue: config.taskQueue, workerConnection: connection });
-        url = await listen(createIngress({ recipes: hf.recipes, starter, publicUrl: config.publicUrl, logger, metrics: hf.metrics, health: async () => undefined }));
-      }
     }
     url ??= hf.url;
   }

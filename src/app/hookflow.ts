@@ -4,12 +4,17 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { createWaitActivities } from '../activities/waits.js';
 import type { Config } from '../config.js';
 import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
-import { HookflowClient } from '../temporal/client.js';
+import { Dispatcher } from '../intake/dispatcher.js';
+import { Intake } from '../intake/intake.js';
+import type { Journal } from '../intake/journal.js';
+import { openJournal, redactUrl } from '../intake/open-journal.js';
+import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { codecFromEnv } from '../temporal/codec.js';
 import { codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
@@ -29,6 +34,8 @@ export interface Hookflow {
   uiUrl?: string;
   recipes?: RecipeSet;
   client?: HookflowClient;
+  journal?: Journal;
+  dispatcher?: Dispatcher;
   worker?: Worker;
   devServer?: DevServer;
   metrics: Metrics;
@@ -122,13 +129,29 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     cleanups.push(() => client.close());
     await client.ensureSearchAttributes();
 
+    // The intake journal outlives the dispatcher and the worker in shutdown (pushed before them).
+    // A worker alone opens it on its first wait_for.
+    let journal: Journal | undefined;
+    let opening: Promise<Journal> | undefined;
+    const journalForWaits = (): Promise<Journal> => {
+      opening ??= journal ? Promise.resolve(journal) : openJournal(config.journalUrl, config.home);
+      return opening;
+    };
+    cleanups.push(async () => {
+      if (opening) await (await opening.catch(() => undefined))?.close();
+    });
+    if (opts.roles.ingress) {
+      journal = await journalForWaits();
+      say(`intake journal: ${redactUrl(journal.location)} (${config.intake} intake)`);
+    }
+
     let worker: Worker | undefined;
     if (connection) {
       worker = await createWorker({
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: wrapActivities(createActivities({ env: config.env, logger }), metrics, logger),
+        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), metrics, logger), ...createWaitActivities(journalForWaits) },
         home: config.home,
         dataConverter,
       });
@@ -142,18 +165,55 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     }
 
     let url: string | undefined;
-    if (opts.roles.ingress && recipes) {
+    let dispatcher: Dispatcher | undefined;
+    if (opts.roles.ingress && recipes && journal) {
       const localWorker = worker;
+      const j = journal;
+      const d = new Dispatcher({
+        journal: j,
+        starter: client,
+        waker: client,
+        classify: (err) => (err instanceof TemporalRefusedError ? 'refused' : 'retry'),
+        logger,
+        metrics,
+      });
+      dispatcher = d;
+      d.start();
+      cleanups.push(() => d.stop());
+      const pruner = startPruner(j, config.retentionMs, logger);
+      cleanups.push(() => clearInterval(pruner));
+      metrics.watchIntake({ stats: () => j.stats(), concurrency: () => d.concurrency });
+      const intake = new Intake({ journal: j, dispatcher: d, mode: config.intake, maxPending: config.maxPending, logger, metrics });
+      const loadedRecipes = recipes;
       const app = createIngress({
         recipes,
-        starter: client,
+        intake,
         publicUrl: config.publicUrl,
         logger,
         metrics,
         ...(codec ? { codec: { codec, options: codecRouterOptionsFromEnv(config.env) } } : {}),
         health: async () => {
-          if (localWorker && localWorker.getState() !== 'RUNNING') return `the worker is ${localWorker.getState()}`;
-          return client.unhealthyReason();
+          const [temporal, stats] = await Promise.all([client.unhealthyReason(), j.stats().catch((err: unknown) => err as Error)]);
+          const workerState = localWorker?.getState();
+          const report = {
+            recipes: loadedRecipes.current.recipes.length,
+            intake: config.intake,
+            journal: stats instanceof Error ? { kind: j.kind, error: stats.message } : { kind: j.kind, pending: stats.pending, oldest_pending_ms: stats.oldestPendingMs, failed: stats.failed, max_pending: config.maxPending },
+            temporal: temporal ? { ok: false, reason: temporal } : { ok: true },
+            ...(workerState ? { worker: workerState } : {}),
+          };
+          // Journal intake: healthy while webhooks are accepted, even with Temporal down (they wait in the journal).
+          const why =
+            stats instanceof Error
+              ? `the intake journal does not answer: ${stats.message}`
+              : stats.pending >= config.maxPending
+                ? `the backlog is full (${stats.pending} pending): new webhooks get 503`
+                : config.intake === 'direct' && temporal
+                  ? temporal
+                  : config.intake === 'direct' && workerState && workerState !== 'RUNNING'
+                    ? `the worker is ${workerState}`
+                    : undefined;
+          return why ? { ok: false, reason: why, ...report } : { ok: true, ...report };
         },
       });
       const server: Server = await new Promise((resolve, reject) => {
@@ -195,11 +255,23 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       cleanups.push(() => closeGracefully(server));
     }
 
-    return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, worker, devServer, metrics, stop };
+    return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, journal, dispatcher, worker, devServer, metrics, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Prunes the request log every minute: finished requests past retention, refused ones past their per-source cap. */
+function startPruner(journal: Journal, retentionMs: number, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    journal.prune(Date.now() - retentionMs).then(
+      (n) => n > 0 && logger.info({ deleted: n }, 'pruned the request log'),
+      (err: unknown) => logger.warn({ err: String(err) }, 'could not prune the request log'),
+    );
+  }, 60_000);
+  timer.unref();
+  return timer;
 }
 
 /**

@@ -20,3 +20,8 @@ export function globMatches(pattern: string, value: string): boolean {
   }
   return re.test(value);
 }
+
+/** True when a pattern is a glob rather than an exact event type. */
+export function isGlob(pattern: string): boolean {
+  return pattern.includes('*');
+}

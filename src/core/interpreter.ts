@@ -4,7 +4,7 @@
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
 import { parseDuration } from './duration.js';
-import { globMatches } from './glob.js';
+import { captureContext, waitAccepts, type WaitCriteria } from './waits.js';
 import type {
   Json,
   JsonObject,
@@ -66,9 +66,7 @@ export class RunFailed extends Error {
   }
 }
 
-export interface WaitSpec {
-  source: string;
-  events: string[];
+export interface WaitSpec extends WaitCriteria {
   /** Is this incoming event the one? Evaluates the step's `match` against it. */
   accepts(ev: TriggerEvent): boolean;
   stepPath: string;
@@ -304,22 +302,16 @@ export class Interpreter {
     }
     if ('wait_for' in step) {
       const w = step.wait_for;
-      const events = Array.isArray(w.event) ? w.event : [w.event];
-      const source = w.source ?? this.event.source;
-      const match = w.match;
-      const accepts = (ev: TriggerEvent): boolean => {
-        if (ev.source !== source || !events.some((p) => globMatches(p, ev.type))) return false;
-        if (!match) return true;
-        // In `match`, `event` is the incoming event; everything else is this run's.
-        const ctx = { ...scope.ctx, event: ev.body, incoming: { headers: ev.headers, query: ev.query, trigger: { source: ev.source, type: ev.type, id: ev.id, received_at: ev.received_at } } };
-        try {
-          return isTruthy(evaluateExpression(match, ctx));
-        } catch {
-          return false;
-        }
+      // The run's values `match` reads are captured now: the wait is judged against them later,
+      // possibly outside this run (the dispatcher routing new deliveries).
+      const criteria: WaitCriteria = {
+        source: w.source ?? this.event.source,
+        events: Array.isArray(w.event) ? w.event : [w.event],
+        ...(w.match ? { match: w.match } : {}),
+        context: captureContext(w.match, scope.ctx),
       };
       const timeoutMs = durationOf(w.timeout, scope.ctx);
-      const got = await this.rt.waitFor({ source, events, accepts, stepPath: path, stepId: step.id }, timeoutMs);
+      const got = await this.rt.waitFor({ ...criteria, accepts: (ev) => waitAccepts(criteria, ev), stepPath: path, stepId: step.id }, timeoutMs);
       const result: Json = got
         ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
         : null;

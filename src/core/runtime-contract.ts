@@ -1,20 +1,31 @@
 // What the workflow and the worker agree on: activity names and shapes, workflow and signal names.
 // PURE (imported by the workflow sandbox).
-import type { Json, OutboundInput } from './types.js';
+import type { Json, OutboundInput, TriggerEvent } from './types.js';
+import type { WaitCriteria } from './waits.js';
 
 export const RUN_WORKFLOW = 'runRecipe';
-export const MAILBOX_WORKFLOW = 'mailbox';
-export const EVENT_SIGNAL = 'hookflow.event';
-export const SUBSCRIBE_SIGNAL = 'hookflow.subscribe';
-export const UNSUBSCRIBE_SIGNAL = 'hookflow.unsubscribe';
+/** dispatcher → run: the event that satisfies one of its waits. */
+export const WAKE_SIGNAL = 'hookflow.wake';
 
-/** A run's subscription to its source's mailbox, made by the ingress before the webhook is acknowledged. */
-export interface Subscription {
+export interface Wake {
+  waitId: string;
+  event: TriggerEvent;
+}
+
+/** A `wait_for` as the run records it in the journal (see src/intake/journal.ts WaitSubscription). */
+export interface WaitRecord extends WaitCriteria {
+  id: string;
   workflowId: string;
-  /** Event-type patterns the run's wait_for steps listen to. */
-  events: string[];
-  /** received_at of the run's own trigger: earlier events are not for it. */
-  since: string;
+  /** ms: events received before the run's own trigger are not for it. */
+  since: number;
+  /** ms: when the wait times out. */
+  expiresAt: number;
+}
+
+/** The activities behind `wait_for`: record the wait (answering at once from the backlog if it can), and close it. */
+export interface WaitActivities {
+  waitSubscribe(wait: WaitRecord): Promise<{ event: TriggerEvent | null }>;
+  waitCancel(waitId: string): Promise<{ event: TriggerEvent | null }>;
 }
 
 /** Each outbound activity answers its result and the attempt that produced it (for the run record). */
@@ -28,14 +39,6 @@ export interface OutboundActivities {
   email(input: OutboundInput<unknown>): Promise<Attempted>;
   sms(input: OutboundInput<unknown>): Promise<Attempted>;
   push(input: OutboundInput<unknown>): Promise<Attempted>;
-}
-
-/**
- * The per-source workflow that forwards later events to runs waiting in `wait_for`. One per task
- * queue: deployments sharing a namespace on different queues keep their own.
- */
-export function mailboxId(taskQueue: string, source: string): string {
-  return `hookflow-mailbox/${taskQueue}/${source}`;
 }
 
 /** `<recipe>/<source>/<delivery id>` — the dedupe key of a run. */

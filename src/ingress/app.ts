@@ -1,33 +1,46 @@
-// The ingress HTTP server: trigger URLs, /healthz, /metrics. Maps every error to a JSON answer.
-import express, { type Request, type Response } from 'express';
+// The ingress HTTP server: trigger URLs, /healthz, /metrics, the request-log API. Every request to a
+// trigger URL is recorded in the request log with its verdict; every error is a JSON answer.
+import express, { type Request, type Response, type Router } from 'express';
+import type { PayloadCodec } from '@temporalio/common';
+import { runWorkflowId } from '../core/runtime-contract.js';
+import type { SourceConfig } from '../core/types.js';
+import { BacklogFullError, StartFailedError, type Intake } from '../intake/intake.js';
+import { JournalUnavailableError, REFUSED_BODY_BYTES, type RequestEntry, type Verdict } from '../intake/journal.js';
+import { newRequestId } from '../intake/request-id.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { PayloadCodec } from '@temporalio/common';
-import { codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
-import { TemporalUnavailableError } from '../temporal/client.js';
+import { codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
 import { IngressError } from './errors.js';
-import { handleWebhook, sourceFor, type RunStarter } from './handle-webhook.js';
+import { handleWebhook, sourceFor, storedHeaders, storedQuery } from './handle-webhook.js';
 import { readRawBody } from './read-body.js';
+
+/** What /healthz reports: `ok` decides the status (200 while webhooks are accepted). */
+export interface HealthReport {
+  ok: boolean;
+  reason?: string;
+  [k: string]: unknown;
+}
 
 export interface IngressDeps {
   recipes: RecipeSet;
-  starter: RunStarter;
+  intake: Intake;
   publicUrl: string;
   logger: Logger;
-  /** undefined when healthy, else why not. */
-  health: () => Promise<string | undefined>;
+  health: () => Promise<HealthReport>;
   metrics?: Metrics;
+  /** The request-log API (/api/*), already behind the admin access rule. */
+  api?: Router;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
   codec?: { codec: PayloadCodec; options: CodecRouterOptions };
 }
 
-/** Seconds a provider should wait before retrying when Temporal cannot take the run. */
+/** Seconds a provider should wait before retrying a webhook hookflow could not take. */
 const RETRY_AFTER_S = 5;
 
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+function sendError(res: Response, status: number, code: string, message: string, request?: string): void {
+  res.status(status).json({ error: { code, message }, ...(request ? { request } : {}) });
 }
 
 function queryOf(req: Request): Record<string, string | string[]> {
@@ -40,15 +53,24 @@ function queryOf(req: Request): Record<string, string | string[]> {
   return out;
 }
 
+/** The path and query as the request log keeps them: credential query parameters dropped. */
+function loggedPath(req: Request, source?: SourceConfig): string {
+  const url = new URL(req.originalUrl, 'http://x');
+  const query = storedQuery(queryOf(req), source);
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) qs.append(k, one);
+  const s = qs.toString();
+  return `${url.pathname.slice(0, 300)}${s ? `?${s.slice(0, 2000)}` : ''}`;
+}
+
 export function createIngress(deps: IngressDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
   app.get('/healthz', async (_req, res) => {
-    const reason = await deps.health();
-    if (reason) res.status(503).json({ ok: false, reason });
-    else res.json({ ok: true, recipes: deps.recipes.current.recipes.length });
+    const report = await deps.health();
+    res.status(report.ok ? 200 : 503).json(report);
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -57,65 +79,107 @@ export function createIngress(deps: IngressDeps): express.Express {
     res.type(m.contentType).send(m.body);
   });
 
+  if (deps.api) app.use('/api', deps.api);
+
   app.all('/hooks/:source', async (req, res) => {
     const started = process.hrtime.bigint();
+    const receivedAt = new Date();
+    const requestId = newRequestId(receivedAt.getTime());
+    res.setHeader('X-Hookflow-Request', requestId);
     const sourceName = req.params.source ?? '';
-    const log = deps.logger.child({ source: sourceName });
+    const log = deps.logger.child({ source: sourceName, request: requestId });
     const m = deps.metrics;
     // Unknown names are folded into one label value so junk paths cannot blow up the series count.
     let label = '(unknown)';
+    let source: SourceConfig | undefined;
+    let rawBody: Buffer | undefined;
     res.on('finish', () => {
       m?.ingressSeconds.observe({ source: label, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
     });
+    const entry = (verdict: Verdict, status: number, extra: Partial<RequestEntry> = {}): RequestEntry => {
+      const body = rawBody ?? Buffer.alloc(0);
+      const keep = verdict === 'rejected' || verdict === 'handshake' ? body.subarray(0, REFUSED_BODY_BYTES) : body;
+      return {
+        id: requestId,
+        receivedAt: receivedAt.getTime(),
+        source: sourceName.slice(0, 100),
+        method: req.method,
+        path: loggedPath(req, source),
+        headers: storedHeaders(req.headers, source),
+        body: keep,
+        bodySize: body.length,
+        verdict,
+        status,
+        ...extra,
+      };
+    };
+    const refuse = (status: number, code: string, message: string, extra: Partial<RequestEntry> = {}): void => {
+      m?.webhooks.inc({ source: label, outcome: 'rejected', reason: code });
+      deps.intake.record(entry('rejected', status, { error: { code, message }, ...extra }), label);
+      sendError(res, status, code, message, requestId);
+    };
     try {
       if (!['GET', 'POST', 'PUT'].includes(req.method)) {
         res.setHeader('Allow', 'GET, POST, PUT');
         throw new IngressError(405, 'method_not_allowed', `${req.method} is not accepted on a trigger URL; use POST, PUT or GET`);
       }
-      const source = sourceFor(deps.recipes, sourceName);
+      source = sourceFor(deps.recipes, sourceName);
       label = sourceName;
-      const rawBody = await readRawBody(req, source.maxBody, sourceName);
+      rawBody = await readRawBody(req, source.maxBody, sourceName);
       const wreq: WebhookRequest = {
         method: req.method,
         publicUrl: deps.publicUrl + req.originalUrl,
         headers: req.headers,
         rawBody,
         query: queryOf(req),
-        receivedAt: new Date(),
+        receivedAt,
       };
-      const outcome = await handleWebhook(source, wreq, deps.recipes, deps.starter);
+      const outcome = handleWebhook(source, wreq, deps.recipes.current);
       if (outcome.kind === 'handshake') {
         m?.webhooks.inc({ source: label, outcome: 'handshake', reason: '' });
+        deps.intake.record(entry('handshake', outcome.status), label);
         res.status(outcome.status).type(outcome.contentType).send(outcome.body);
         log.info({ status: outcome.status }, 'answered a registration handshake');
         return;
       }
-      res.json({ accepted: true, event: outcome.event, runs: outcome.runs });
-      if (m) {
-        const fresh = outcome.runs.filter((r) => !r.duplicate).length;
-        const outcomeLabel = outcome.runs.length === 0 ? 'no_match' : fresh === 0 ? 'duplicate' : 'accepted';
-        m.webhooks.inc({ source: label, outcome: outcomeLabel, reason: '' });
-        for (const r of outcome.runs) m.runsStarted.inc({ recipe: r.recipe, duplicate: String(r.duplicate) });
-      }
+      const { event, matched } = outcome;
+      const result = await deps.intake.deliver({
+        request: entry('accepted', 200, { event: { type: event.type, id: event.id } }),
+        event,
+        deliveryKey: event.id,
+        runs: matched.map((recipe) => ({ recipe, workflowId: runWorkflowId(recipe.name, event.source, event.id) })),
+      });
+      const runs = result.runs.map((r) => ({ recipe: r.recipe, workflowId: r.workflowId, duplicate: r.duplicate, state: r.state }));
+      res.json({ accepted: true, request: result.requestId, event: { source: event.source, type: event.type, id: event.id }, runs });
+      m?.webhooks.inc({ source: label, outcome: result.verdict, reason: '' });
       log.info(
-        { event: outcome.event, runs: outcome.runs, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        outcome.runs.length ? 'webhook accepted' : 'webhook accepted; no recipe matched',
+        { event: { type: event.type, id: event.id }, verdict: result.verdict, runs, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        result.verdict === 'no_match' ? 'webhook accepted; no recipe matched' : result.verdict === 'duplicate' ? 'webhook accepted as a duplicate' : 'webhook accepted',
       );
     } catch (err) {
       if (err instanceof IngressError) {
-        m?.webhooks.inc({ source: label, outcome: 'rejected', reason: err.code });
         log.info({ status: err.status, code: err.code }, `webhook refused: ${err.message}`);
-        return sendError(res, err.status, err.code, err.message);
+        return refuse(err.status, err.code, err.message);
       }
-      if (err instanceof TemporalUnavailableError) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_S));
+      if (err instanceof BacklogFullError) {
+        log.warn({ pending: err.pending }, 'backlog full; asked the provider to retry');
+        return refuse(503, 'backlog_full', `${err.message} (in ${RETRY_AFTER_S} s)`);
+      }
+      if (err instanceof JournalUnavailableError) {
+        m?.webhooks.inc({ source: label, outcome: 'unavailable', reason: 'journal_unavailable' });
+        log.error({ err: err.message }, 'the intake journal could not commit; asked the provider to retry');
+        return sendError(res, 503, 'journal_unavailable', `the webhook could not be stored durably, nothing was accepted; retry in ${RETRY_AFTER_S} s`, requestId);
+      }
+      if (err instanceof StartFailedError) {
         m?.webhooks.inc({ source: label, outcome: 'unavailable', reason: 'temporal_unavailable' });
-        log.warn({ err: err.message }, 'Temporal unavailable; asked the provider to retry');
-        res.setHeader('Retry-After', String(RETRY_AFTER_S));
-        return sendError(res, 503, 'temporal_unavailable', `runs could not be stored durably, nothing was accepted; retry in ${RETRY_AFTER_S} s (${err.message})`);
+        log.warn({ err: err.message }, 'Temporal unavailable (direct intake); the delivery stays journaled and the provider is asked to retry');
+        return sendError(res, 503, 'temporal_unavailable', `the runs could not be started in Temporal in time; retry in ${RETRY_AFTER_S} s (${err.message})`, requestId);
       }
       m?.webhooks.inc({ source: label, outcome: 'error', reason: 'internal' });
       log.error({ err }, 'webhook failed unexpectedly');
-      sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later');
+      res.removeHeader('Retry-After');
+      sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later', requestId);
     }
   });
 

@@ -3,7 +3,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { RecipeIndex } from '../core/match.js';
 import type { Recipe, SourceConfig } from '../core/types.js';
-import { waitsOf } from '../core/waits.js';
 import { formatProblem, loadRecipes, type Problem } from './load.js';
 import { resolveSource } from './sources.js';
 
@@ -18,22 +17,11 @@ export interface RecipeSnapshot {
   recipes: Recipe[];
   index: RecipeIndex;
   sources: Map<string, SourceConfig>;
-  /** source → event-type patterns that some recipe's wait_for listens to */
-  waits: Map<string, string[]>;
-  /** recipe name → (source → patterns) of its own wait_for steps: what a new run subscribes to */
-  waitsByRecipe: Map<string, Map<string, string[]>>;
   loadedAt: Date;
 }
 
 export function snapshotOf(recipes: Recipe[], sources: Map<string, SourceConfig>): RecipeSnapshot {
-  const waits = new Map<string, string[]>();
-  const waitsByRecipe = new Map<string, Map<string, string[]>>();
-  for (const r of recipes) {
-    const own = waitsOf(r);
-    if (own.size > 0) waitsByRecipe.set(r.name, own);
-    for (const [source, events] of own) waits.set(source, [...new Set([...(waits.get(source) ?? []), ...events])]);
-  }
-  return { recipes, index: new RecipeIndex(recipes), sources, waits, waitsByRecipe, loadedAt: new Date() };
+  return { recipes, index: new RecipeIndex(recipes), sources, loadedAt: new Date() };
 }
 
 export class RecipeSet {

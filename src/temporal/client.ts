@@ -1,11 +1,11 @@
-// The ingress's side of Temporal: durable, idempotent starts of runs, delivery of events to runs
-// that wait for them, and the health checks behind /healthz.
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+// The ingress's side of Temporal: durable, idempotent starts of runs, waking runs that wait for an
+// event, and the health checks behind /healthz.
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { EVENT_SIGNAL, MAILBOX_WORKFLOW, mailboxId, RUN_WORKFLOW, runWorkflowId, SUBSCRIBE_SIGNAL, type Subscription } from '../core/runtime-contract.js';
+import { RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
 import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
 import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
 
@@ -18,6 +18,22 @@ export class TemporalUnavailableError extends Error {
     super(message, options);
     this.name = 'TemporalUnavailableError';
   }
+}
+
+/** Temporal refused a start for good (INVALID_ARGUMENT: an id or payload it will never take). */
+export class TemporalRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TemporalRefusedError';
+  }
+}
+
+/** gRPC status INVALID_ARGUMENT, wherever in the cause chain the code sits. */
+function isInvalidArgument(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 3) return true;
+  }
+  return false;
 }
 
 export interface StartedRun {
@@ -80,7 +96,8 @@ export class HookflowClient {
     try {
       return await this.connection.withDeadline(Date.now() + this.opts.callTimeoutMs, fn);
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) throw err;
+      if (isInvalidArgument(err)) throw new TemporalRefusedError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       throw new TemporalUnavailableError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
@@ -116,28 +133,18 @@ export class HookflowClient {
     }
   }
 
-  /** Subscribes a run that has `wait_for` steps to its source's mailbox (before the webhook is acknowledged). */
-  subscribe(source: string, sub: Subscription): Promise<void> {
-    return this.signalMailbox(source, SUBSCRIBE_SIGNAL, sub, `subscribing ${sub.workflowId} to ${source}`);
-  }
-
-  /** Hands an event to its source's mailbox, which forwards it to the runs waiting for it. */
-  deliver(event: TriggerEvent): Promise<void> {
-    return this.signalMailbox(event.source, EVENT_SIGNAL, event, `delivering ${event.source} ${event.type} to waiting runs`);
-  }
-
-  /** Signal-with-start: the mailbox of a source exists from its first subscriber or event on. */
-  private async signalMailbox(source: string, signal: string, arg: Subscription | TriggerEvent, what: string): Promise<void> {
-    await this.call(what, () =>
-      this.client.workflow.signalWithStart(MAILBOX_WORKFLOW, {
-        taskQueue: this.opts.taskQueue,
-        workflowId: mailboxId(this.opts.taskQueue, source),
-        args: [],
-        signal,
-        signalArgs: [arg],
-        staticSummary: `mailbox of ${source}: forwards events to runs in wait_for`,
-      }),
-    );
+  /**
+   * Hands a waiting run the event that satisfies one of its waits. 'gone' when the run no longer
+   * exists or has finished (nobody to wake); throws TemporalUnavailableError when Temporal cannot be reached.
+   */
+  async wake(workflowId: string, wake: Wake): Promise<'woken' | 'gone'> {
+    try {
+      await this.call(`waking ${workflowId}`, () => this.client.workflow.getHandle(workflowId).signal(WAKE_SIGNAL, wake));
+      return 'woken';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'gone';
+      throw err;
+    }
   }
 
   /** Registers the search attributes (idempotent); the dev server also gets them at start-up. */

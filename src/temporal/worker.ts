@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Attempted, OutboundActivities } from '../core/runtime-contract.js';
+import type { Attempted, OutboundActivities, WaitActivities } from '../core/runtime-contract.js';
 import type { OutboundInput } from '../core/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -109,7 +109,7 @@ export interface HookflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: OutboundActivities;
+  activities: OutboundActivities & WaitActivities;
   home?: string;
   dataConverter?: WorkerOptions['dataConverter'];
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;

@@ -4,7 +4,9 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { startHookflow, type Hookflow, type Roles } from '../../src/app/hookflow.js';
+import type { RunResult } from '../../src/core/types.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 
@@ -65,6 +67,8 @@ export async function startTestHookflow(opts: TestHookflowOptions): Promise<Hook
     TEMPORAL_ADDRESS: opts.address ?? temporalAddress(),
     TEMPORAL_TASK_QUEUE: opts.taskQueue ?? uniqueTaskQueue('hf'),
     HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
+    // Each hookflow of a test has its own journal, as each has its own task queue.
+    HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
     ...opts.env,
   };
   const config = loadConfig(env, process.cwd());
@@ -99,4 +103,31 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     json = text;
   }
   return { status: res.status, headers: res.headers, json };
+}
+
+/**
+ * The handle of a run once it exists in Temporal. With journal intake a webhook is answered when the
+ * delivery is journaled; the dispatcher starts its runs a moment later.
+ */
+export async function startedRun(client: Client, workflowId: string, timeoutMs = 20_000): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  await eventually(
+    async () => {
+      try {
+        await handle.describe();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+    },
+    timeoutMs,
+    `the run ${workflowId} to be started`,
+  );
+  return handle;
+}
+
+/** The result of a run, once the dispatcher has started it and it has finished. */
+export async function resultOf<T = RunResult>(client: Client, workflowId: string, timeoutMs = 20_000): Promise<T> {
+  return (await (await startedRun(client, workflowId, timeoutMs)).result()) as T;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { startTestHookflow } from '../helpers/hookflow.js';
+import { startTestHookflow, startedRun } from '../helpers/hookflow.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TAG = randomUUID().slice(0, 8);
@@ -132,7 +132,7 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
       assert.equal(answer.runs.length, 1);
       assert.equal(answer.runs[0].recipe, name(c.source));
       assert.equal(answer.runs[0].duplicate, false);
-      const desc = await client.workflow.getHandle(answer.runs[0].workflowId).describe();
+      const desc = await (await startedRun(client, answer.runs[0].workflowId)).describe();
       assert.deepEqual(desc.searchAttributes.HookflowSource, [c.source]);
     });
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
 import { ENCODING_ENCRYPTED } from '../../src/temporal/codec.js';
-import { postJson, startTestHookflow, temporalAddress, unsignedSource } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, temporalAddress, unsignedSource, resultOf } from '../helpers/hookflow.js';
 
 test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decode gives the plaintext back', async () => {
   const hf = await startTestHookflow({
@@ -23,7 +23,7 @@ test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decod
     const res = await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id: marker, service: marker });
     assert.equal(res.status, 200);
     const wid = res.json.runs[0].workflowId as string;
-    const result = (await hf.client!.client.workflow.getHandle(wid).result()) as RunResult;
+    const result = await resultOf<RunResult>(hf.client!.client, wid);
     assert.equal(result.logs[0]!.message, `deployed ${marker}`, 'hookflow itself reads its payloads');
 
     // A client without the key sees only ciphertext.

@@ -15,7 +15,7 @@ import Stripe from 'stripe';
 import twilioLib from 'twilio';
 import type { RunInput } from '../../src/core/types.js';
 import { bodyHashId, getProvider } from '../../src/providers/index.js';
-import { eventually, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, startTestHookflow, startedRun } from '../helpers/hookflow.js';
 
 const PUBLIC_URL = 'https://hooks.example.com';
 const TAG = randomUUID().slice(0, 8); // recipe names unique per test run: workflow ids never collide with an earlier run
@@ -335,7 +335,7 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
         runs: [{ recipe: recipeName(c.source), workflowId, duplicate: false }],
       });
       accepted.add(workflowId);
-      assert.equal(await exists(client, workflowId), true);
+      await startedRun(client, workflowId);
 
       const input = await runInput(client, workflowId);
       assert.equal(input.event.type, c.type);
@@ -363,7 +363,7 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
     const wf = res.json.runs[0].workflowId as string;
     assert.equal(wf, `${recipeName('open')}/open/${bodyHashId(Buffer.from(body))}`);
     accepted.add(wf);
-    assert.equal(await exists(client, wf), true);
+    await startedRun(client, wf);
   });
 
   test('rotation: a source whose secret is "old,new" accepts both and refuses a third (github, stripe)', async () => {

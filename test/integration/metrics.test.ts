@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { startHookflow, type Hookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, recipesDir, temporalAddress, uniqueTaskQueue } from '../helpers/hookflow.js';
+import { postJson, recipesDir, temporalAddress, uniqueTaskQueue, resultOf } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const TOKEN = 'let-me-in';
@@ -134,7 +134,7 @@ describe('metrics and logs of a working hookflow', () => {
     answers.unknown = await postJson(`${hf.url}/hooks/nope`, { type: 'audit', id: 'Z' });
 
     for (const id of ['order-alert/shop/A-1', 'charge/shop/B-2', 'doomed/shop/D-4']) {
-      results[id] = (await hf.client!.client.workflow.getHandle(id).result()) as RunResult;
+      results[id] = await resultOf<RunResult>(hf.client!.client, id);
     }
     const res = await fetch(`${hf.url}/metrics`);
     assert.equal(res.status, 200);

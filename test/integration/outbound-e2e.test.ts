@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const sources = unsignedSource('app');
@@ -47,8 +47,7 @@ describe('outbound policy on a real Temporal server', () => {
     const res = await postJson(`${hf.url}/hooks/app`, { type, id });
     assert.equal(res.status, 200);
     const wid = res.json.runs[0].workflowId as string;
-    const outcome = await hf.client!.client.workflow
-      .getHandle(wid)
+    const outcome = await (await startedRun(hf.client!.client, wid))
       .result()
       .then(
         (r) => r as RunResult,
@@ -153,7 +152,7 @@ describe('worker SIGKILLed in the middle of a run', () => {
     await new Promise((r) => first.once('exit', r));
     const seenBeforeKill = sink.requests.length;
     spawnWorker();
-    const r = (await ingress.client!.client.workflow.getHandle(wid).result()) as RunResult;
+    const r = await resultOf<RunResult>(ingress.client!.client, wid);
     assert.equal(r.status, 'completed');
     const byPath = new Map<string, Set<string>>();
     for (const req of sink.requests) {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parseDocument } from 'yaml';
 import type { RunResult } from '../../src/core/types.js';
-import { startTestHookflow } from '../helpers/hookflow.js';
+import { startTestHookflow, resultOf } from '../helpers/hookflow.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RECIPES = path.join(ROOT, 'recipes');
@@ -120,7 +120,7 @@ export async function hookflowSend(url: string, source: string, file: string, he
 
 export async function runResult(hf: TestHookflow, workflowId: string): Promise<RunResult> {
   try {
-    return (await hf.client!.client.workflow.getHandle(workflowId).result()) as RunResult;
+    return await resultOf<RunResult>(hf.client!.client, workflowId);
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const details = (err.cause as { details?: unknown[] } | undefined)?.details;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { replayCommand } from '../../src/cli/commands.js';
 import { loadConfig } from '../../src/config.js';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource, resultOf } from '../helpers/hookflow.js';
 import { start as startSink } from '../helpers/http-sink.js';
 
 test('replay starts a new run on the same event with the current recipe, marked as a replay', async () => {
@@ -19,7 +19,7 @@ test('replay starts a new run on the same event with the current recipe, marked 
   try {
     const res = await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id: 'r1' });
     const original = res.json.runs[0].workflowId as string;
-    await hf.client!.client.workflow.getHandle(original).result();
+    await resultOf(hf.client!.client, original);
 
     // The user fixes the recipe, then replays the run.
     writeFileSync(path.join(hf.recipes!.dir, 'relay.yaml'), recipe('v2'));
@@ -30,7 +30,7 @@ test('replay starts a new run on the same event with the current recipe, marked 
     assert.ok(replayId?.startsWith(`${original}/replay-`), lines.join('\n'));
 
     if (!replayId) throw new Error('no replay id printed');
-    const r = (await hf.client!.client.workflow.getHandle(replayId).result()) as RunResult;
+    const r = await resultOf<RunResult>(hf.client!.client, replayId);
     assert.equal(r.status, 'completed');
     assert.deepEqual(sink.requests.map((q) => q.path), ['/v1', '/v2']);
     assert.deepEqual(JSON.parse(sink.requests[1]!.body), { id: 'r1' });

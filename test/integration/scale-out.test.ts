@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 interface Proc {
@@ -156,7 +156,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
       assert.equal(r.status, 200, JSON.stringify(r.json));
       ids.push(r.json.runs[0].workflowId);
     }
-    const results = await Promise.all(ids.map((id) => client.workflow.getHandle(id).result() as Promise<RunResult>));
+    const results = await Promise.all(ids.map((id) => resultOf<RunResult>(client, id)));
     assert.deepEqual(results.map((r) => r.status), ids.map(() => 'completed'));
     assert.equal(fast.requests.length, N + 1);
     assert.deepEqual(new Set(fast.requests.map((r) => r.path)), new Set(['/ping/early', ...Array.from({ length: N }, (_, i) => `/ping/p${i}`)]));
@@ -182,7 +182,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
   test('SIGTERM to a worker lets its in-flight activity finish: the sink answered, the run completes on attempt 1', async (t) => {
     const r = await postJson(`${base}/hooks/app`, { type: 'slow', id: 's1' });
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    const handle = client.workflow.getHandle(r.json.runs[0].workflowId as string);
+    const handle = await startedRun(client, r.json.runs[0].workflowId as string);
     await eventually(() => (slow.calls.length === 1 ? true : undefined), 30_000, 'the slow sink to be called');
 
     const pending = await eventually(async () => (await handle.describe()).raw.pendingActivities?.[0]?.lastWorkerIdentity || undefined, 10_000, 'the pending activity');
@@ -235,7 +235,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
     assert.equal(exit.code, 0, serve.output());
     t.diagnostic(`serve exited ${exit.at - sigtermAt} ms after SIGTERM`);
     // The run was stored before the answer: the remaining worker completes it.
-    const result = (await client.workflow.getHandle('fanout/app/in-flight').result()) as RunResult;
+    const result = await resultOf<RunResult>(client, 'fanout/app/in-flight');
     assert.equal(result.status, 'completed');
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, postJson, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, postJson, startTestHookflow, resultOf } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const SECRET = 'alerts-secret-for-tests';
@@ -56,13 +56,16 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
 
   const alert = { alert: { status: 'firing', name: 'disk full', severity: 'critical' } };
 
-  test('a webhook is answered 200 after its run is stored, and the http step reaches the sink', async () => {
+  test('a webhook is answered 200 once its delivery is journaled, and the http step reaches the sink', async () => {
     const res = await postJson(`${hf.url}/hooks/alerts`, ...signed(alert, 'delivery-1'));
     assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.match(res.json.request, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+    assert.equal(res.headers.get('x-hookflow-request'), res.json.request);
     assert.deepEqual(res.json, {
       accepted: true,
+      request: res.json.request,
       event: { source: 'alerts', type: 'firing', id: 'delivery-1' },
-      runs: [{ recipe: 'alert-to-chat', workflowId: 'alert-to-chat/alerts/delivery-1', duplicate: false }],
+      runs: [{ recipe: 'alert-to-chat', workflowId: 'alert-to-chat/alerts/delivery-1', duplicate: false, state: 'queued' }],
     });
     const [got] = await sink.waitForRequests(1, 20_000);
     assert.equal(got!.method, 'POST');
@@ -70,7 +73,7 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
     assert.deepEqual(JSON.parse(got!.body), { text: 'disk full is firing', severity: 'critical' });
     assert.equal(got!.headers['idempotency-key'], 'alert-to-chat/alerts/delivery-1/post');
 
-    const result = (await hf.client!.client.workflow.getHandle('alert-to-chat/alerts/delivery-1').result()) as RunResult;
+    const result = await resultOf<RunResult>(hf.client!.client, 'alert-to-chat/alerts/delivery-1');
     assert.equal(result.status, 'completed');
     assert.equal(result.steps.length, 1);
     assert.equal(result.steps[0]!.status, 'ok');
@@ -82,7 +85,7 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
     const before = sink.requests.length;
     const res = await postJson(`${hf.url}/hooks/alerts`, ...signed(alert, 'delivery-1'));
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json.runs, [{ recipe: 'alert-to-chat', workflowId: 'alert-to-chat/alerts/delivery-1', duplicate: true }]);
+    assert.deepEqual(res.json.runs, [{ recipe: 'alert-to-chat', workflowId: 'alert-to-chat/alerts/delivery-1', duplicate: true, state: 'started' }]);
     // A second run would post within a second or two; give it the chance to (wrongly) do so.
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(sink.requests.length, before);
@@ -96,7 +99,7 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
     assert.ok(answers.every((a) => a.status === 200));
     const fresh = answers.filter((a) => a.json.runs[0].duplicate === false);
     assert.equal(fresh.length, 1, 'exactly one answer reports the new run');
-    await hf.client!.client.workflow.getHandle('alert-to-chat/alerts/delivery-storm').result();
+    await resultOf(hf.client!.client, 'alert-to-chat/alerts/delivery-storm');
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(sink.requests.filter((r) => r.headers['idempotency-key'] === 'alert-to-chat/alerts/delivery-storm/post').length, 1);
   });

@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
 import { workflowBundle } from '../../src/temporal/worker.js';
-import { postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource, resultOf } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const sources = unsignedSource('app');
@@ -97,7 +97,7 @@ describe('step kinds on a real Temporal server', () => {
     if (wid) runIds.push(wid);
     return wid;
   }
-  const result = (wid: string) => hf.client!.client.workflow.getHandle(wid).result() as Promise<RunResult>;
+  const result = (wid: string) => resultOf<RunResult>(hf.client!.client, wid);
   const hits = (prefix: string) => sink.requests.filter((r) => r.path.startsWith(prefix));
 
   test('set, log, for_each with concurrency, if/else, http', async () => {

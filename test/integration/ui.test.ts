@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { RunResult } from '../../src/core/types.js';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
-import { eventually, freePort, postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, startTestHookflow, unsignedSource, resultOf, startedRun } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -108,11 +108,11 @@ describe('a run in the Temporal Web UI (headless Chromium)', () => {
     refundRun = refund.json.runs[0].workflowId;
     assert.equal(orderId, 'order-to-warehouse/shop/ord-1042');
 
-    const handle = hf.client!.client.workflow.getHandle(orderId);
+    const handle = await startedRun(hf.client!.client, orderId);
     const result = (await handle.result()) as RunResult;
     assert.equal(result.status, 'completed');
     assert.equal(result.steps.find((s) => s.id === 'notify')?.attempts, 2, 'the warehouse step should have been retried once');
-    await hf.client!.client.workflow.getHandle(refundRun).result();
+    await resultOf(hf.client!.client, refundRun);
     orderRun = { workflowId: orderId, runId: (await handle.describe()).runId };
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

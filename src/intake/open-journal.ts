@@ -1,0 +1,26 @@
+// Which journal a process uses: PostgreSQL when HOOKFLOW_JOURNAL_URL is a postgres:// URL (shared by
+// every serve/start process), else a SQLite file (`sqlite:<path>`, a plain path, or the default
+// `.hookflow/intake.db`).
+import path from 'node:path';
+import type { Journal } from './journal.js';
+
+export async function openJournal(url: string, home: string): Promise<Journal> {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { PgJournal } = await import('./pg-journal.js');
+    return PgJournal.connect(url);
+  }
+  const { SqliteJournal } = await import('./sqlite-journal.js');
+  const file = url.replace(/^sqlite:(\/\/)?/i, '');
+  return SqliteJournal.open(path.resolve(home, file));
+}
+
+/** The URL without its password, for messages and /healthz. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
