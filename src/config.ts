@@ -23,8 +23,8 @@ export interface Config {
   maxPending: number;
   /** HOOKFLOW_JOURNAL_RETENTION in ms: how long finished requests stay in the log. */
   retentionMs: number;
-  /** HOOKFLOW_ADMIN_TOKEN: Bearer token for /api, /console, /metrics, /codec (unset: loopback only). */
-  adminToken?: string;
+  /** TEMPORAL_UI_URL: where run links in the request log point (the embedded dev server's UI when unset). */
+  temporalUiUrl?: string;
   env: Record<string, string | undefined>;
 }
 
@@ -48,10 +48,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     startTimeoutMs: Number(env.HOOKFLOW_START_TIMEOUT_MS ?? 4000),
     home: cwd,
     intake: intakeMode(env.HOOKFLOW_INTAKE),
-    journalUrl: env.HOOKFLOW_JOURNAL_URL || path.join(cwd, '.hookflow', 'intake.db'),
+    journalUrl: env.HOOKFLOW_JOURNAL_URL || defaultJournal(cwd, env.TEMPORAL_NAMESPACE || 'default', env.TEMPORAL_TASK_QUEUE || 'hookflow'),
     maxPending: positiveInt('HOOKFLOW_JOURNAL_MAX_PENDING', env.HOOKFLOW_JOURNAL_MAX_PENDING, 100_000),
     retentionMs: durationSetting('HOOKFLOW_JOURNAL_RETENTION', env.HOOKFLOW_JOURNAL_RETENTION, '7d'),
-    ...(env.HOOKFLOW_ADMIN_TOKEN?.trim() ? { adminToken: env.HOOKFLOW_ADMIN_TOKEN.trim() } : {}),
+    ...(env.TEMPORAL_UI_URL?.trim() ? { temporalUiUrl: env.TEMPORAL_UI_URL.trim().replace(/\/+$/, '') } : {}),
     env,
   };
 }
@@ -75,4 +75,10 @@ function durationSetting(name: string, v: string | undefined, fallback: string):
   } catch {
     throw new Error(`${name}=${v} is not a duration (e.g. 7d, 12h, 30m)`);
   }
+}
+
+/** `.hookflow/intake.db`, or one file per deployment when the namespace or task queue is not the default. */
+function defaultJournal(cwd: string, namespace: string, taskQueue: string): string {
+  const suffix = namespace === 'default' && taskQueue === 'hookflow' ? '' : `-${`${namespace}-${taskQueue}`.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return path.join(cwd, '.hookflow', `intake${suffix}.db`);
 }

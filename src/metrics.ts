@@ -20,7 +20,7 @@ export class Metrics {
 
   readonly runsStarted = new Counter({
     name: 'hookflow_runs_started_total',
-    help: 'Runs started by recipe (duplicate="true": the delivery had started it already)',
+    help: 'Runs accepted for starting, by recipe (duplicate="true": a repeated delivery, nothing new); hookflow_dispatch_total counts the starts in Temporal',
     labelNames: ['recipe', 'duplicate'] as const,
     registers: [this.registry],
   });

@@ -41,7 +41,7 @@ async function listen(app: ReturnType<typeof createIngress>): Promise<string> {
 }
 
 let opened: ReturnType<typeof openJournal> | undefined;
-const waitJournal = (): ReturnType<typeof openJournal> => (opened ??= openJournal(config.journalUrl, config.home));
+const waitJournal = (): ReturnType<typeof openJournal> => (opened ??= openJournal(config.journalUrl, config.home, `${config.namespace}/${config.taskQueue}`));
 
 async function main(): Promise<void> {
   let url: string | undefined;
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     installTemporalRuntime(logger);
     const recipes = RecipeSet.load(config.recipesDir, config.env);
     // The journal is real (durable accepts); the dispatcher "starts" runs without Temporal.
-    const journal = await openJournal(config.journalUrl, config.home);
+    const journal = await openJournal(config.journalUrl, config.home, `${config.namespace}/${config.taskQueue}`);
     const dispatcher = new Dispatcher({ journal, starter: { startRun: async () => ({ duplicate: false }) }, classify: () => 'retry', logger });
     dispatcher.start();
     stops.push(async () => {

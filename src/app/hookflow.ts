@@ -2,6 +2,7 @@
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import express from 'express';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createWaitActivities } from '../activities/waits.js';
@@ -12,6 +13,9 @@ import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
 import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
+import { Replayer } from '../intake/replay.js';
+import { requestsApi } from '../api/requests.js';
+import { adminAccess } from '../ingress/admin-access.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
@@ -134,7 +138,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     let journal: Journal | undefined;
     let opening: Promise<Journal> | undefined;
     const journalForWaits = (): Promise<Journal> => {
-      opening ??= journal ? Promise.resolve(journal) : openJournal(config.journalUrl, config.home);
+      opening ??= journal ? Promise.resolve(journal) : openJournal(config.journalUrl, config.home, `${config.namespace}/${config.taskQueue}`);
       return opening;
     };
     cleanups.push(async () => {
@@ -179,15 +183,26 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       });
       dispatcher = d;
       d.start();
-      cleanups.push(() => d.stop());
+      cleanups.push(() => d.stop({ drainMs: 10_000 }));
       const pruner = startPruner(j, config.retentionMs, logger);
       cleanups.push(() => clearInterval(pruner));
       metrics.watchIntake({ stats: () => j.stats(), concurrency: () => d.concurrency });
       const intake = new Intake({ journal: j, dispatcher: d, mode: config.intake, maxPending: config.maxPending, logger, metrics });
       const loadedRecipes = recipes;
+      const replayer = new Replayer(intake, recipes, (source, since) => client.failedRuns(source, since));
+      const api = express.Router();
+      api.use(adminAccess(config.env), requestsApi({
+        journal: j,
+        replayer,
+        recipes,
+        namespace: config.namespace,
+        concurrency: () => d.concurrency,
+        ...((config.temporalUiUrl ?? devServer?.uiUrl) ? { temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl } : {}),
+      }));
       const app = createIngress({
         recipes,
         intake,
+        api,
         publicUrl: config.publicUrl,
         logger,
         metrics,

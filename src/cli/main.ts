@@ -16,6 +16,14 @@ usage:
                                  sign the payload as the provider would and POST it to hookflow
   hookflow explain <source> <payload-file> [--header K:V]
                                  dry run: which recipes this event starts, and why the others do not
+  hookflow requests [--source S] [--verdict V] [--since 1h] [--limit N] [--json]
+                                 the request log of the running hookflow, newest first
+  hookflow requests show <id> [--json]
+                                 one request: headers, body, verdict and reason, recipes, runs
+  hookflow replay --request <id> [--recipe R]
+                                 run a recorded request's event through the recipes again
+  hookflow replay --source S [--recipe R] [--since T] [--verdict V] [--failed] [--dry-run]
+                                 bulk replay (--dry-run lists what would be replayed)
   hookflow replay <workflowId>   run a past run's event through its recipe again (new run id)
   hookflow ensure-temporal       find or build the Temporal CLI into .hookflow/bin
 `;
@@ -98,7 +106,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands.js')).explainCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'send':
       return (await import('./commands.js')).sendCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+    case 'requests':
+      return (await import('./requests.js')).requestsCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'replay':
+      if (rest.some((a) => a.startsWith('--request') || a.startsWith('--source'))) {
+        return (await import('./requests.js')).replayRequestsCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+      }
       return (await import('./commands.js')).replayCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'ensure-temporal': {
       const { ensureTemporalCli, cliVersion } = await import('../temporal/cli-binary.js');

@@ -39,8 +39,9 @@ export interface IngressDeps {
 /** Seconds a provider should wait before retrying a webhook hookflow could not take. */
 const RETRY_AFTER_S = 5;
 
-function sendError(res: Response, status: number, code: string, message: string, request?: string): void {
-  res.status(status).json({ error: { code, message }, ...(request ? { request } : {}) });
+/** The error shape of the contract; the request id travels in the X-Hookflow-Request header. */
+function sendError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
 }
 
 function queryOf(req: Request): Record<string, string | string[]> {
@@ -116,7 +117,7 @@ export function createIngress(deps: IngressDeps): express.Express {
     const refuse = (status: number, code: string, message: string, extra: Partial<RequestEntry> = {}): void => {
       m?.webhooks.inc({ source: label, outcome: 'rejected', reason: code });
       deps.intake.record(entry('rejected', status, { error: { code, message }, ...extra }), label);
-      sendError(res, status, code, message, requestId);
+      sendError(res, status, code, message);
     };
     try {
       if (!['GET', 'POST', 'PUT'].includes(req.method)) {
@@ -151,10 +152,13 @@ export function createIngress(deps: IngressDeps): express.Express {
       });
       const runs = result.runs.map((r) => ({ recipe: r.recipe, workflowId: r.workflowId, duplicate: r.duplicate, state: r.state }));
       res.json({ accepted: true, request: result.requestId, event: { source: event.source, type: event.type, id: event.id }, runs });
-      m?.webhooks.inc({ source: label, outcome: result.verdict, reason: '' });
+      if (m) {
+        m.webhooks.inc({ source: label, outcome: result.verdict, reason: '' });
+        for (const r of runs) m.runsStarted.inc({ recipe: r.recipe, duplicate: String(r.duplicate) });
+      }
       log.info(
-        { event: { type: event.type, id: event.id }, verdict: result.verdict, runs, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        result.verdict === 'no_match' ? 'webhook accepted; no recipe matched' : result.verdict === 'duplicate' ? 'webhook accepted as a duplicate' : 'webhook accepted',
+        { event: { source: event.source, type: event.type, id: event.id }, verdict: result.verdict, runs, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        result.verdict === 'no_match' ? 'webhook accepted; no recipe matched' : 'webhook accepted',
       );
     } catch (err) {
       if (err instanceof IngressError) {
@@ -169,17 +173,17 @@ export function createIngress(deps: IngressDeps): express.Express {
       if (err instanceof JournalUnavailableError) {
         m?.webhooks.inc({ source: label, outcome: 'unavailable', reason: 'journal_unavailable' });
         log.error({ err: err.message }, 'the intake journal could not commit; asked the provider to retry');
-        return sendError(res, 503, 'journal_unavailable', `the webhook could not be stored durably, nothing was accepted; retry in ${RETRY_AFTER_S} s`, requestId);
+        return sendError(res, 503, 'journal_unavailable', `the webhook could not be stored durably, nothing was accepted; retry in ${RETRY_AFTER_S} s`);
       }
       if (err instanceof StartFailedError) {
         m?.webhooks.inc({ source: label, outcome: 'unavailable', reason: 'temporal_unavailable' });
         log.warn({ err: err.message }, 'Temporal unavailable (direct intake); the delivery stays journaled and the provider is asked to retry');
-        return sendError(res, 503, 'temporal_unavailable', `the runs could not be started in Temporal in time; retry in ${RETRY_AFTER_S} s (${err.message})`, requestId);
+        return sendError(res, 503, 'temporal_unavailable', `the runs could not be started in Temporal in time; retry in ${RETRY_AFTER_S} s (${err.message})`);
       }
       m?.webhooks.inc({ source: label, outcome: 'error', reason: 'internal' });
       log.error({ err }, 'webhook failed unexpectedly');
       res.removeHeader('Retry-After');
-      sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later', requestId);
+      sendError(res, 500, 'internal', 'hookflow failed unexpectedly; the event was not accepted, retry later');
     }
   });
 

@@ -93,8 +93,19 @@ export class Dispatcher {
     tick();
   }
 
-  /** Stops claiming; resolves when the starts in flight have finished and been recorded. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and resolves when the starts in flight have finished and been recorded. With
+   * `drainMs`, first keeps starting what is queued for up to that long, so webhooks answered just
+   * before a shutdown do not wait for the next start (a queued run left over is started then).
+   */
+  async stop(opts: { drainMs?: number } = {}): Promise<void> {
+    const until = Date.now() + (opts.drainMs ?? 0);
+    while (!this.stopped && Date.now() < until && this.pauseMs === 0) {
+      const before = (await this.opts.journal.stats().catch(() => undefined))?.pending ?? 0;
+      if (before === 0) break;
+      this.kick();
+      await new Promise((r) => setTimeout(r, 50));
+    }
     this.stopped = true;
     clearTimeout(this.timer);
     this.unsubscribe?.();

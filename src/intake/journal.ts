@@ -216,3 +216,11 @@ export class JournalUnavailableError extends Error {
 
 /** How much of a refused request's body the log keeps. */
 export const REFUSED_BODY_BYTES = 64 * 1024;
+
+/** The error for a journal that belongs to another deployment. */
+export function scopeMismatch(location: string, theirs: string, ours: string): Error {
+  return new Error(
+    `the intake journal ${location} belongs to the deployment "${theirs}" (namespace/task queue), not "${ours}": ` +
+      `its queued runs must start on that task queue. Give this deployment its own journal (HOOKFLOW_JOURNAL_URL), or use TEMPORAL_NAMESPACE/TEMPORAL_TASK_QUEUE of "${theirs}"`,
+  );
+}

@@ -4,14 +4,19 @@
 import path from 'node:path';
 import type { Journal } from './journal.js';
 
-export async function openJournal(url: string, home: string): Promise<Journal> {
+/**
+ * Opens the journal of one deployment. `scope` (`<namespace>/<task queue>`) is recorded in it on
+ * first use: runs journaled here start on that task queue, so a process of another deployment must
+ * not take them; it is refused with the fix in the message.
+ */
+export async function openJournal(url: string, home: string, scope: string): Promise<Journal> {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const { PgJournal } = await import('./pg-journal.js');
-    return PgJournal.connect(url);
+    return PgJournal.connect(url, {}, scope);
   }
   const { SqliteJournal } = await import('./sqlite-journal.js');
   const file = url.replace(/^sqlite:(\/\/)?/i, '');
-  return SqliteJournal.open(path.resolve(home, file));
+  return SqliteJournal.open(path.resolve(home, file), { scope });
 }
 
 /** The URL without its password, for messages and /healthz. */

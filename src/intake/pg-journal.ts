@@ -8,6 +8,7 @@ import { globMatches, isGlob } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import {
   JournalUnavailableError,
+  scopeMismatch,
   type AcceptInput,
   type AcceptResult,
   type ClaimedRun,
@@ -119,6 +120,11 @@ function unavailable(err: unknown): JournalUnavailableError {
   return new JournalUnavailableError(`the intake journal (PostgreSQL) could not commit (${err instanceof Error ? err.message : String(err)})`, { cause: err });
 }
 
+/** Test seams: let a test hold a transaction open before it commits, to force an interleaving. */
+export interface PgJournalHooks {
+  beforeCommit?(what: 'accept' | 'subscribe'): Promise<void>;
+}
+
 export class PgJournal implements Journal {
   readonly kind = 'postgres' as const;
   private queue: Op[] = [];
@@ -135,15 +141,19 @@ export class PgJournal implements Journal {
     private readonly pool: pg.Pool,
     readonly location: string,
     private readonly url: string,
+    private readonly hooks: PgJournalHooks,
   ) {}
 
-  static async connect(url: string): Promise<PgJournal> {
+  static async connect(url: string, hooks: PgJournalHooks = {}, scope?: string): Promise<PgJournal> {
     const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
     pool.on('error', () => {
       /* an idle client lost its connection: the next query gets a fresh one */
     });
-    const j = new PgJournal(pool, url.replace(/:[^:@/]+@/, ':***@'), url);
-    await j.migrate();
+    const j = new PgJournal(pool, url.replace(/:[^:@/]+@/, ':***@'), url, hooks);
+    await j.migrate(scope).catch(async (err: unknown) => {
+      await pool.end().catch(() => {});
+      throw err;
+    });
     await j.listen();
     j.refresh = setInterval(() => void j.refreshPending(), 1_000);
     j.refresh.unref();
@@ -151,7 +161,7 @@ export class PgJournal implements Journal {
     return j;
   }
 
-  private async migrate(): Promise<void> {
+  private async migrate(scope: string | undefined): Promise<void> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
@@ -162,6 +172,11 @@ export class PgJournal implements Journal {
       const have = Number(v.rows[0]?.value ?? 0);
       if (have > SCHEMA_VERSION) throw new Error(`the journal database was written by a newer hookflow (schema ${have}, this one knows ${SCHEMA_VERSION})`);
       await c.query("INSERT INTO hookflow_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(SCHEMA_VERSION)]);
+      if (scope !== undefined) {
+        const owner = (await c.query<{ value: string }>("SELECT value FROM hookflow_meta WHERE key = 'scope'")).rows[0]?.value;
+        if (owner === undefined) await c.query("INSERT INTO hookflow_meta (key, value) VALUES ('scope', $1)", [scope]);
+        else if (owner !== scope) throw scopeMismatch(this.location, owner, scope);
+      }
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
@@ -330,6 +345,7 @@ export class PgJournal implements Journal {
          ON CONFLICT (id) DO NOTHING`,
         cols,
       );
+      if (accepts.length > 0) await this.hooks.beforeCommit?.('accept');
       await c.query('COMMIT');
       if (queued > 0) this.pending += queued;
       return ops.map((op) => results.get(op));
@@ -426,6 +442,7 @@ export class PgJournal implements Journal {
         patterns.map((p) => (isGlob(p) ? 1 : 0)),
         patterns,
       ]);
+      await this.hooks.beforeCommit?.('subscribe');
       await c.query('COMMIT');
       return { afterSeq };
     } catch (err) {
@@ -485,7 +502,7 @@ export class PgJournal implements Journal {
       const found = await this.pool.query(
         `SELECT w.* FROM waits w WHERE w.state = 'waiting' AND w.after_seq < $3 AND w.id IN (
            SELECT wait_id FROM wait_patterns WHERE source = $1 AND ((is_glob = 0 AND pattern = $2) OR is_glob = 1))
-         UNION ALL SELECT * FROM waits WHERE matched_seq = $3 AND state = 'matched'`,
+         UNION ALL SELECT * FROM waits WHERE matched_seq = $3 AND state = 'matched' AND after_seq < $3`,
         [event.source, event.type, seq],
       );
       jobs.push({ seq, event, candidates: candidatesFor(found.rows, event, seq) });

@@ -12,6 +12,7 @@ import { globMatches, isGlob } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import {
   JournalUnavailableError,
+  scopeMismatch,
   type AcceptInput,
   type AcceptResult,
   type ClaimedRun,
@@ -32,6 +33,7 @@ import { asBuffer, openSqlite, type Row, type SqliteDb, type SqlValue, type Stat
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests (
   id TEXT PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -194,7 +196,8 @@ export class SqliteJournal implements Journal {
         `SELECT w.* FROM waits w WHERE w.state = 'waiting' AND w.after_seq < ? AND w.id IN (
            SELECT wait_id FROM wait_patterns WHERE source = ? AND ((is_glob = 0 AND pattern = ?) OR is_glob = 1))`,
       ),
-      matchedBy: p("SELECT * FROM waits WHERE matched_seq = ? AND state = 'matched'"),
+      // Waits this delivery won as a routed event (not from a backlog scan: those have after_seq >= seq).
+      matchedBy: p("SELECT * FROM waits WHERE matched_seq = ? AND state = 'matched' AND after_seq < ?"),
       routed: p('UPDATE deliveries SET route = 2, route_claimed_until = NULL WHERE seq = ?'),
     };
     this.refresh = setInterval(() => this.refreshPending(), 2_000);
@@ -203,7 +206,7 @@ export class SqliteJournal implements Journal {
   }
 
   /** Opens (creating) the journal file: WAL, synchronous=FULL, schema up to date. */
-  static open(file: string, opts: { engine?: SqliteDb['engine'] } = {}): SqliteJournal {
+  static open(file: string, opts: { engine?: SqliteDb['engine']; scope?: string } = {}): SqliteJournal {
     mkdirSync(path.dirname(file), { recursive: true });
     const db = openSqlite(file, 5_000, opts.engine);
     db.exec('PRAGMA journal_mode = WAL');
@@ -218,6 +221,11 @@ export class SqliteJournal implements Journal {
     try {
       db.exec(SCHEMA);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      if (opts.scope !== undefined) {
+        const owner = db.prepare("SELECT value FROM meta WHERE key = 'scope'").get()?.value;
+        if (owner === undefined || owner === null) db.prepare("INSERT INTO meta (key, value) VALUES ('scope', ?)").run(opts.scope);
+        else if (String(owner) !== opts.scope) throw scopeMismatch(file, String(owner), opts.scope);
+      }
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
@@ -301,7 +309,7 @@ export class SqliteJournal implements Journal {
       return rows.map((r) => {
         const seq = num(r.seq);
         const event = parseEvent(r.event);
-        const found = [...this.st.candidates!.all(seq, event.source, event.type), ...this.st.matchedBy!.all(seq)];
+        const found = [...this.st.candidates!.all(seq, event.source, event.type), ...this.st.matchedBy!.all(seq, seq)];
         return { seq, event, candidates: candidatesFor(found, event, seq) };
       });
     });

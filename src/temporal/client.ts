@@ -147,6 +147,17 @@ export class HookflowClient {
     }
   }
 
+  /** Workflow ids of runs of a source that failed (visibility query), for `hookflow replay --failed`. */
+  async failedRuns(source: string, since: number | undefined): Promise<Set<string>> {
+    const clauses = [`HookflowSource = ${JSON.stringify(source)}`, 'ExecutionStatus = "Failed"'];
+    if (since !== undefined) clauses.push(`StartTime >= "${new Date(since).toISOString()}"`);
+    const ids = new Set<string>();
+    await this.call('listing failed runs', async () => {
+      for await (const w of this.client.workflow.list({ query: clauses.join(' AND ') })) ids.add(w.workflowId);
+    });
+    return ids;
+  }
+
   /** Registers the search attributes (idempotent); the dev server also gets them at start-up. */
   async ensureSearchAttributes(): Promise<void> {
     const wanted = Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { RunInput } from '../../src/core/types.js';
-import { eventually, startTestHookflow } from '../helpers/hookflow.js';
+import { eventually, startTestHookflow, startedRun } from '../helpers/hookflow.js';
 import { rawRequest, type RawRequest, type RawResponse } from '../fixtures/hostile/raw-http.js';
 
 const TAG = randomUUID().slice(0, 8);
@@ -292,7 +292,7 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
 });
 
 async function runInput(client: Client, workflowId: string): Promise<RunInput> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await (await startedRun(client, workflowId)).fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   assert.ok(payload, `${workflowId} has no input`);
   return client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as RunInput;

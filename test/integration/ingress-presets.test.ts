@@ -264,7 +264,7 @@ async function exists(client: Client, workflowId: string): Promise<boolean> {
 }
 
 async function runInput(client: Client, workflowId: string): Promise<RunInput> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await (await startedRun(client, workflowId)).fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   assert.ok(payload, `${workflowId} has no input`);
   return client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as RunInput;
@@ -331,8 +331,9 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
       assert.equal(ok.status, 200, ok.text);
       assert.deepEqual(ok.json, {
         accepted: true,
+        request: ok.headers.get('x-hookflow-request'),
         event: { source: c.source, type: c.type, id: c.id },
-        runs: [{ recipe: recipeName(c.source), workflowId, duplicate: false }],
+        runs: [{ recipe: recipeName(c.source), workflowId, duplicate: false, state: 'queued' }],
       });
       accepted.add(workflowId);
       await startedRun(client, workflowId);

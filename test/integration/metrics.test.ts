@@ -109,10 +109,12 @@ describe('metrics and logs of a working hookflow', () => {
         return { status: 200, body: { ok: true } };
       },
     });
+    const dir = recipesDir(recipes(sink.url));
     const env = {
       ...process.env,
       PORT: '0',
-      RECIPES_DIR: recipesDir(recipes(sink.url)),
+      RECIPES_DIR: dir,
+      HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('metrics'),
       HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
@@ -222,9 +224,14 @@ describe('metrics and logs of a working hookflow', () => {
     assert.equal(first.app, 'hookflow');
     assert.equal(first.source, 'shop');
     assert.deepEqual(first.event, { source: 'shop', type: 'order.created', id: 'A-1' });
-    assert.deepEqual(first.runs, [{ recipe: 'order-alert', workflowId: 'order-alert/shop/A-1', duplicate: false }]);
+    assert.deepEqual(first.runs, [{ recipe: 'order-alert', workflowId: 'order-alert/shop/A-1', duplicate: false, state: 'queued' }]);
+    assert.equal(first.verdict, 'accepted');
+    assert.equal(dup.verdict, 'duplicate');
     assert.equal(typeof first.ms, 'number');
-    assert.deepEqual(dup.runs, [{ recipe: 'order-alert', workflowId: 'order-alert/shop/A-1', duplicate: true }]);
+    assert.deepEqual(
+      (dup.runs as Array<Record<string, unknown>>).map(({ state: _state, ...rest }) => rest),
+      [{ recipe: 'order-alert', workflowId: 'order-alert/shop/A-1', duplicate: true }],
+    );
 
     const none = lines.find((l) => (l.event as { id?: string } | undefined)?.id === 'C-7');
     assert.equal(none?.msg, 'webhook accepted; no recipe matched');

@@ -3,6 +3,7 @@
 // and after a worker polls, that every run completes on the workers, and graceful shutdown: SIGTERM
 // to a worker lets its in-flight activity finish; SIGTERM to serve answers the request in flight.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -104,11 +105,14 @@ describe('hookflow serve + two hookflow worker processes', () => {
     slow = await startSlowSink(2_000);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
+    const dir = recipesDir(recipes(fast.url, slow.url));
     env = {
       ...process.env,
       PORT: String(port),
       PUBLIC_URL: base,
-      RECIPES_DIR: recipesDir(recipes(fast.url, slow.url)),
+      RECIPES_DIR: dir,
+      // serve and the workers share one journal, as processes of one deployment on one machine do.
+      HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: taskQueue,
       HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
@@ -129,12 +133,13 @@ describe('hookflow serve + two hookflow worker processes', () => {
     await slow?.close();
   });
 
-  test('before any worker polls: /healthz is 503 naming the task queue, and a webhook is still accepted durably', async () => {
+  test('before any worker polls: /healthz is 200 (webhooks are accepted) and says no worker polls the task queue; a webhook is accepted durably', async () => {
     const res = await fetch(`${base}/healthz`);
-    const body = (await res.json()) as { ok: boolean; reason?: string };
-    assert.equal(res.status, 503);
-    assert.equal(body.ok, false);
-    assert.ok(body.reason?.includes(`"${taskQueue}"`), `reason should name the task queue: ${body.reason}`);
+    const body = (await res.json()) as { ok: boolean; temporal: { ok: boolean; reason?: string } };
+    assert.equal(res.status, 200);
+    assert.equal(body.ok, true);
+    assert.equal(body.temporal.ok, false);
+    assert.ok(body.temporal.reason?.includes(`"${taskQueue}"`), `reason should name the task queue: ${body.temporal.reason}`);
     const r = await postJson(`${base}/hooks/app`, { type: 'ping', id: 'early' });
     assert.equal(r.status, 200, JSON.stringify(r.json));
     early = r.json.runs[0].workflowId;
@@ -147,7 +152,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
     procs.push(...workers);
     await Promise.all(workers.map((w) => waitForOutput(w, /polling task queue/)));
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
-    await eventually(async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), 30_000, '/healthz 200 after the workers started');
+    await eventually(async () => (((await (await fetch(`${base}/healthz`)).json()) as { temporal: { ok: boolean } }).temporal.ok ? true : undefined), 30_000, '/healthz to see the workers poll');
 
     const N = 10;
     const ids = [early];
