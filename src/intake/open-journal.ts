@@ -15,8 +15,10 @@ export async function openJournal(url: string, home: string, scope: string): Pro
     return PgJournal.connect(url, {}, scope);
   }
   const { SqliteJournal } = await import('./sqlite-journal.js');
-  const file = url.replace(/^sqlite:(\/\/)?/i, '');
-  return SqliteJournal.open(path.resolve(home, file), { scope });
+  // `?max_pages=N` caps the file (SQLite's max_page_count): a journal that may not outgrow its disk share.
+  const [file = '', query = ''] = url.replace(/^sqlite:(\/\/)?/i, '').split('?');
+  const maxPages = Number(new URLSearchParams(query).get('max_pages') ?? NaN);
+  return SqliteJournal.open(path.resolve(home, file), { scope, ...(Number.isInteger(maxPages) && maxPages > 0 ? { maxPages } : {}) });
 }
 
 /** The URL without its password, for messages and /healthz. */

@@ -206,12 +206,13 @@ export class SqliteJournal implements Journal {
   }
 
   /** Opens (creating) the journal file: WAL, synchronous=FULL, schema up to date. */
-  static open(file: string, opts: { engine?: SqliteDb['engine']; scope?: string } = {}): SqliteJournal {
+  static open(file: string, opts: { engine?: SqliteDb['engine']; scope?: string; maxPages?: number } = {}): SqliteJournal {
     mkdirSync(path.dirname(file), { recursive: true });
     const db = openSqlite(file, 5_000, opts.engine);
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = OFF');
+    if (opts.maxPages) db.exec(`PRAGMA max_page_count = ${Math.floor(opts.maxPages)}`);
     const version = num(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
     if (version > SCHEMA_VERSION) {
       db.close();

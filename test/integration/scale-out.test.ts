@@ -4,7 +4,6 @@
 // to a worker lets its in-flight activity finish; SIGTERM to serve answers the request in flight.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { hostname } from 'node:os';
@@ -13,37 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
 import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
-
-interface Proc {
-  role: string;
-  child: ChildProcess;
-  pid: number;
-  /** stdout + stderr so far (pino JSON lines and the CLI's progress lines). */
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-function spawnHookflow(role: 'serve' | 'worker', env: Record<string, string | undefined>): Proc {
-  const child = spawn(process.execPath, ['bin/hookflow.mjs', role], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  assert.ok(child.pid, `could not spawn hookflow ${role}`);
-  return { role, child, pid: child.pid, output: () => out, exited };
-}
-
-async function waitForOutput(p: Proc, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(p.output())) {
-    if (Date.now() > deadline || p.child.exitCode !== null) {
-      throw new Error(`hookflow ${p.role} (pid ${p.pid}) did not print ${pattern} in ${timeoutMs} ms; it printed:\n${p.output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { spawnHookflow, waitForOutput, type Proc } from '../helpers/processes.js';
 
 /** An HTTP server that answers after `delayMs` and records whether each answer was sent in full. */
 async function startSlowSink(delayMs: number): Promise<{ url: string; calls: Array<{ at: number; finished: boolean; aborted: boolean }>; close(): Promise<void> }> {
