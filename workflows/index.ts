@@ -1,2 +1,2 @@
 // Workflow entry point for the worker's bundle.
-export { runRecipe } from './run-recipe.js';
+export { runLoopChunk, runRecipe } from './run-recipe.js';

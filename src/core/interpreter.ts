@@ -1,23 +1,28 @@
 // The step interpreter: walks a recipe's steps against a run's context. PURE — every effect
-// (activities, timers, waiting for events) goes through the `StepRuntime` it is given: the
-// Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
+// (activities, timers, waiting for events, loop chunks run apart) goes through the `StepRuntime` it
+// is given: the Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
+// Steps are dispatched on a table keyed by step kind, so a kind without a handler is a type error.
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
 import { parseDuration } from './duration.js';
+import {
+  CHUNK_ITERATIONS,
+  jsonBytes,
+  LoopTally,
+  MAX_CHUNK_INPUT_BYTES,
+  MAX_ITERATIONS,
+  MAX_LOGS,
+  MAX_LOOP_RESULT_BYTES,
+  type ForEachStep,
+  type LoopChunk,
+  type LoopChunkResult,
+} from './loops.js';
+import { stepKind, type OutboundKind, type StepKind, type StepOf } from './step-kinds.js';
 import { captureContext, waitAccepts, type WaitCriteria } from './waits.js';
-import type {
-  Json,
-  JsonObject,
-  Recipe,
-  RetryPolicy,
-  RunResult,
-  SecretField,
-  Step,
-  StepRecord,
-  TriggerEvent,
-} from './types.js';
+import type { Json, JsonObject, Recipe, RetryPolicy, RunResult, SecretField, Step, StepRecord, TriggerEvent } from './types.js';
 
-export type OutboundKind = 'http' | 'email' | 'sms' | 'push';
+export { stepKind, type OutboundKind };
+
 
 export interface ResolvedRetry {
   maximumAttempts: number;
@@ -83,6 +88,11 @@ export interface StepRuntime {
   now(): number;
   /** Told before each step runs (the workflow shows it in the Temporal UI as the run's current step). */
   onStep?(path: string, kind: string): void;
+  /**
+   * Runs a chunk of a long loop's iterations apart (a child workflow), so no one workflow's history
+   * or task grows with the list. Absent: every loop runs inline (`hookflow test`).
+   */
+  runLoopChunk?(chunk: LoopChunk): Promise<LoopChunkResult>;
 }
 
 interface Scope {
@@ -92,18 +102,23 @@ interface Scope {
   steps: Record<string, Json>;
   /** Prefix of step paths, e.g. `notify[2].` inside a loop iteration. */
   prefix: string;
+  /** Where this scope's step records go (a loop iteration collects its own, for the loop's tally). */
+  records: StepRecord[];
 }
+
+interface Executed {
+  result?: Json;
+  attempts: number;
+  output?: string;
+  /** The step recorded itself (a loop's summary): no generic record. */
+  recorded?: boolean;
+}
+
+type Handler<K extends StepKind> = (step: StepOf<K>, scope: Scope, path: string) => Promise<Executed>;
 
 const SHORT = 160;
 function short(s: string): string {
   return s.length > SHORT ? `${s.slice(0, SHORT - 1)}…` : s;
-}
-
-export function stepKind(step: Step): string {
-  for (const k of ['http', 'email', 'sms', 'push', 'log', 'set', 'if', 'for_each', 'delay', 'wait_for', 'fail'] as const) {
-    if (k in step) return k;
-  }
-  return 'unknown';
 }
 
 export function resolveRetry(retry: RetryPolicy | undefined): ResolvedRetry {
@@ -159,7 +174,67 @@ function describeResult(kind: OutboundKind, result: Json): string {
 export class Interpreter {
   readonly records: StepRecord[] = [];
   readonly logs: RunResult['logs'] = [];
+  logsDropped = 0;
   readonly vars: Record<string, Json>;
+
+  private readonly handlers: { [K in StepKind]: Handler<K> } = {
+    http: (step, scope, path) => this.outbound('http', step, step.http as unknown as Json, scope, path),
+    email: (step, scope, path) => this.outbound('email', step, step.email as unknown as Json, scope, path),
+    sms: (step, scope, path) => this.outbound('sms', step, step.sms as unknown as Json, scope, path),
+    push: (step, scope, path) => this.outbound('push', step, step.push as unknown as Json, scope, path),
+    log: async (step, scope) => {
+      const spec = typeof step.log === 'string' ? { message: step.log } : step.log;
+      const message = String(renderTemplate(spec.message, scope.ctx) ?? '');
+      const fields = spec.fields !== undefined ? renderValue(spec.fields, scope.ctx).value : undefined;
+      const level = typeof step.log === 'string' ? 'info' : (step.log.level ?? 'info');
+      this.log({ level, message, ...(fields !== undefined ? { fields } : {}), at: new Date(this.rt.now()).toISOString() });
+      return { attempts: 0, output: short(message) };
+    },
+    set: async (step, scope) => {
+      const names: string[] = [];
+      for (const [name, template] of Object.entries(step.set)) {
+        this.vars[name] = renderValue(template, scope.ctx).value;
+        names.push(name);
+      }
+      return { attempts: 0, output: `set ${names.join(', ')}` };
+    },
+    if: async (step, scope, path) => {
+      const cond = isTruthy(evaluateExpression(step.if, scope.ctx));
+      const branch = cond ? step.then : (step.else ?? []);
+      await this.runSteps(branch, scope, `${path}.${cond ? 'then' : 'else'}`);
+      return { attempts: 0, output: cond ? 'then' : 'else' };
+    },
+    for_each: (step, scope, path) => this.forEach(step, scope, path),
+    delay: async (step, scope, path) => {
+      const ms =
+        typeof step.delay === 'string'
+          ? durationOf(step.delay, scope.ctx)
+          : Date.parse(String(renderTemplate(step.delay.until, scope.ctx))) - this.rt.now();
+      if (Number.isNaN(ms)) throw new RunFailed(`step ${path}: delay until is not a timestamp`);
+      if (ms > 0) await this.rt.sleep(ms, path, step.id);
+      return { attempts: 0, output: `waited ${Math.max(0, Math.round(ms / 1000))} s` };
+    },
+    wait_for: async (step, scope, path) => {
+      const w = step.wait_for;
+      // The run's values `match` reads are captured now: the wait is judged against them later,
+      // possibly outside this run (the dispatcher routing new deliveries).
+      const criteria: WaitCriteria = {
+        source: w.source ?? this.event.source,
+        events: Array.isArray(w.event) ? w.event : [w.event],
+        ...(w.match ? { match: w.match } : {}),
+        context: captureContext(w.match, scope.ctx),
+      };
+      const timeoutMs = durationOf(w.timeout, scope.ctx);
+      const got = await this.rt.waitFor({ ...criteria, accepts: (ev) => waitAccepts(criteria, ev), stepPath: path, stepId: step.id }, timeoutMs);
+      const result: Json = got
+        ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
+        : null;
+      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
+    },
+    fail: async (step, scope) => {
+      throw new RunFailed(String(renderTemplate(step.fail, scope.ctx) ?? 'failed'));
+    },
+  };
 
   constructor(
     private readonly recipe: Recipe,
@@ -174,6 +249,7 @@ export class Interpreter {
     return {
       steps,
       prefix: '',
+      records: this.records,
       ctx: {
         event: this.event.body,
         headers: this.event.headers,
@@ -195,13 +271,36 @@ export class Interpreter {
       recipe: this.recipe.name,
       event: { source: this.event.source, type: this.event.type, id: this.event.id },
     };
+    const extra = (): Partial<RunResult> => (this.logsDropped > 0 ? { logs_dropped: this.logsDropped } : {});
     try {
       await this.runSteps(this.recipe.steps, this.rootScope(), 'steps');
-      return { ...base, status: 'completed', steps: this.records, logs: this.logs, vars: this.vars };
+      return { ...base, status: 'completed', steps: this.records, logs: this.logs, vars: this.vars, ...extra() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return { ...base, status: 'failed', error: message, steps: this.records, logs: this.logs, vars: this.vars };
+      return { ...base, status: 'failed', error: message, steps: this.records, logs: this.logs, vars: this.vars, ...extra() };
     }
+  }
+
+  /** Runs one chunk of a long loop (inside a child workflow): the iterations, then what the parent needs back. */
+  async runChunk(chunk: LoopChunk): Promise<LoopChunkResult> {
+    for (const k of Object.keys(this.vars)) delete this.vars[k];
+    Object.assign(this.vars, (chunk.ctx.vars ?? {}) as Record<string, Json>);
+    const steps = { ...((chunk.ctx.steps ?? {}) as Record<string, Json>) };
+    const scope: Scope = { ctx: { ...chunk.ctx, vars: this.vars, steps }, steps, prefix: '', records: this.records };
+    const tally = new LoopTally(chunk.items.length);
+    const results: Json[] | undefined = chunk.collect ? new Array<Json>(chunk.items.length).fill(null) : undefined;
+    let failed: string | undefined;
+    try {
+      await this.iterate(chunk.step, scope, chunk.path, chunk.items, chunk.offset, tally, results);
+    } catch (err) {
+      failed = err instanceof Error ? err.message : String(err);
+    }
+    return { vars: this.vars, logs: this.logs, logsDropped: this.logsDropped, tally: tally.state, ...(results ? { results } : {}), ...(failed !== undefined ? { failed } : {}) };
+  }
+
+  private log(line: RunResult['logs'][number]): void {
+    if (this.logs.length < MAX_LOGS) this.logs.push(line);
+    else this.logsDropped++;
   }
 
   private async runSteps(steps: Step[], scope: Scope, where: string): Promise<void> {
@@ -211,8 +310,8 @@ export class Interpreter {
     }
   }
 
-  private record(rec: Omit<StepRecord, 'duration_ms' | 'started_at'>, startedAt: number): void {
-    this.records.push({ ...rec, started_at: new Date(startedAt).toISOString(), duration_ms: this.rt.now() - startedAt });
+  private record(scope: Scope, rec: Omit<StepRecord, 'duration_ms' | 'started_at'>, startedAt: number): void {
+    scope.records.push({ ...rec, started_at: new Date(startedAt).toISOString(), duration_ms: this.rt.now() - startedAt });
   }
 
   private async runStep(step: Step, scope: Scope, path: string): Promise<void> {
@@ -221,20 +320,19 @@ export class Interpreter {
     const startedAt = this.rt.now();
     const base = { path, id: step.id, kind };
     try {
-      const { result, attempts, output } = await this.execute(step, kind, scope, path);
+      const handler = this.handlers[kind] as Handler<StepKind>;
+      const { result, attempts, output, recorded } = await handler(step as StepOf<StepKind>, scope, path);
       if (step.id !== undefined && result !== undefined) scope.steps[step.id] = result;
       // Control steps record themselves through their children; leaves get a line each.
-      if (!['if', 'for_each'].includes(kind) || step.id !== undefined) {
-        this.record({ ...base, status: 'ok', attempts, output }, startedAt);
-      }
+      if (!recorded && (kind !== 'if' || step.id !== undefined)) this.record(scope, { ...base, status: 'ok', attempts, output }, startedAt);
     } catch (err) {
       if (err instanceof RunFailed) {
-        if (kind === 'fail') this.record({ ...base, status: 'failed', attempts: 0, error: err.message }, startedAt);
+        if (kind === 'fail') this.record(scope, { ...base, status: 'failed', attempts: 0, error: err.message }, startedAt);
         throw err;
       }
       const message = err instanceof Error ? err.message : String(err);
       const attempts = err instanceof StepFailure ? err.attempts : 0;
-      this.record({ ...base, status: 'failed', attempts, error: short(message) }, startedAt);
+      this.record(scope, { ...base, status: 'failed', attempts, error: short(message) }, startedAt);
       if (step.continue_on_error) {
         if (step.id !== undefined) scope.steps[step.id] = { ok: false, error: message };
         return;
@@ -243,114 +341,112 @@ export class Interpreter {
     }
   }
 
-  private async execute(
-    step: Step,
-    kind: string,
-    scope: Scope,
-    path: string,
-  ): Promise<{ result?: Json; attempts: number; output?: string }> {
-    if ('http' in step || 'email' in step || 'sms' in step || 'push' in step) {
-      const k = kind as OutboundKind;
-      const raw = (step as unknown as Record<string, Json>)[k] ?? null;
-      const { value, secretFields } = renderValue(raw, scope.ctx);
-      const what = describeOutbound(k, value);
-      const { result, attempts } = await this.rt.call({
-        kind: k,
-        stepPath: path,
-        stepId: step.id,
-        params: value,
-        secretFields,
-        timeoutMs: step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS,
-        retry: resolveRetry(step.retry),
-        summary: short(`${step.name ?? path}: ${what}`),
-      });
-      return { result, attempts, output: short(`${what} ${describeResult(k, result)}`) };
-    }
-    if ('log' in step) {
-      const spec = typeof step.log === 'string' ? { message: step.log } : step.log;
-      const message = String(renderTemplate(spec.message, scope.ctx) ?? '');
-      const fields = spec.fields !== undefined ? renderValue(spec.fields, scope.ctx).value : undefined;
-      const level = typeof step.log === 'string' ? 'info' : (step.log.level ?? 'info');
-      this.logs.push({ level, message, ...(fields !== undefined ? { fields } : {}), at: new Date(this.rt.now()).toISOString() });
-      return { attempts: 0, output: short(message) };
-    }
-    if ('set' in step) {
-      const names: string[] = [];
-      for (const [name, template] of Object.entries(step.set)) {
-        this.vars[name] = renderValue(template, scope.ctx).value;
-        names.push(name);
-      }
-      return { attempts: 0, output: `set ${names.join(', ')}` };
-    }
-    if ('if' in step) {
-      const cond = isTruthy(evaluateExpression(step.if, scope.ctx));
-      const branch = cond ? step.then : (step.else ?? []);
-      await this.runSteps(branch, scope, `${path}.${cond ? 'then' : 'else'}`);
-      return { attempts: 0, output: cond ? 'then' : 'else' };
-    }
-    if ('for_each' in step) {
-      return this.forEach(step, scope, path);
-    }
-    if ('delay' in step) {
-      const ms =
-        typeof step.delay === 'string'
-          ? durationOf(step.delay, scope.ctx)
-          : Date.parse(String(renderTemplate(step.delay.until, scope.ctx))) - this.rt.now();
-      if (Number.isNaN(ms)) throw new RunFailed(`step ${path}: delay until is not a timestamp`);
-      if (ms > 0) await this.rt.sleep(ms, path, step.id);
-      return { attempts: 0, output: `waited ${Math.max(0, Math.round(ms / 1000))} s` };
-    }
-    if ('wait_for' in step) {
-      const w = step.wait_for;
-      // The run's values `match` reads are captured now: the wait is judged against them later,
-      // possibly outside this run (the dispatcher routing new deliveries).
-      const criteria: WaitCriteria = {
-        source: w.source ?? this.event.source,
-        events: Array.isArray(w.event) ? w.event : [w.event],
-        ...(w.match ? { match: w.match } : {}),
-        context: captureContext(w.match, scope.ctx),
-      };
-      const timeoutMs = durationOf(w.timeout, scope.ctx);
-      const got = await this.rt.waitFor({ ...criteria, accepts: (ev) => waitAccepts(criteria, ev), stepPath: path, stepId: step.id }, timeoutMs);
-      const result: Json = got
-        ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
-        : null;
-      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
-    }
-    if ('fail' in step) {
-      throw new RunFailed(String(renderTemplate(step.fail, scope.ctx) ?? 'failed'));
-    }
-    throw new RunFailed(`step ${path}: unknown step kind`);
+  private async outbound(kind: OutboundKind, step: Step, raw: Json, scope: Scope, path: string): Promise<Executed> {
+    const { value, secretFields } = renderValue(raw, scope.ctx);
+    const what = describeOutbound(kind, value);
+    const { result, attempts } = await this.rt.call({
+      kind,
+      stepPath: path,
+      stepId: step.id,
+      params: value,
+      secretFields,
+      timeoutMs: step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS,
+      retry: resolveRetry(step.retry),
+      summary: short(`${step.name ?? path}: ${what}`),
+    });
+    return { result, attempts, output: short(`${what} ${describeResult(kind, result)}`) };
   }
 
-  private async forEach(
-    step: Extract<Step, { for_each: string }>,
-    scope: Scope,
-    path: string,
-  ): Promise<{ result: Json; attempts: number; output: string }> {
+  /**
+   * A loop: inline when short (or when the runtime cannot run chunks apart), else chunk by chunk,
+   * each in its own child workflow, one chunk at a time so `concurrency` holds for the whole loop.
+   * The loop records one summary line; its steps' records are kept in full only for short loops.
+   */
+  private async forEach(step: ForEachStep, scope: Scope, path: string): Promise<Executed> {
+    const startedAt = this.rt.now();
     const list = evaluateExpression(step.for_each, scope.ctx);
     if (!Array.isArray(list)) throw new RunFailed(`step ${path}: for_each must give a list, got ${list === null ? 'null' : typeof list}`);
+    if (list.length > MAX_ITERATIONS) {
+      throw new RunFailed(`step ${path}: for_each gives ${list.length} items, over the limit of ${MAX_ITERATIONS} per loop; split the list, or start one run per part`);
+    }
+    const collect = step.id !== undefined;
+    const results: Json[] | undefined = collect ? new Array<Json>(list.length).fill(null) : undefined;
+    const tally = new LoopTally(list.length);
+    let failure: unknown;
+    try {
+      if (this.rt.runLoopChunk && list.length > CHUNK_ITERATIONS) await this.inChunks(step, scope, path, list, tally, results);
+      else await this.iterate(step, scope, path, list, 0, tally, results);
+    } catch (err) {
+      failure = err;
+    }
+    scope.records.push(...tally.records());
+    const summary = tally.summary();
+    this.record(scope, { path, id: step.id, kind: 'for_each', status: failure ? 'failed' : 'ok', attempts: 0, output: short(summary), ...(failure ? { error: short(String((failure as Error).message ?? failure)) } : {}) }, startedAt);
+    if (failure) throw failure;
+    return { ...(results ? { result: results } : {}), attempts: 0, output: summary, recorded: true };
+  }
+
+  private async inChunks(step: ForEachStep, scope: Scope, path: string, list: Json[], tally: LoopTally, results: Json[] | undefined): Promise<void> {
+    const ctx = scope.ctx as Record<string, Json>;
+    const ctxBytes = jsonBytes(ctx);
+    const chunks = Math.ceil(list.length / CHUNK_ITERATIONS);
+    if (ctxBytes * chunks + jsonBytes(list) > MAX_CHUNK_INPUT_BYTES) {
+      throw new RunFailed(
+        `step ${path}: a loop of ${list.length} items over a context of ${Math.round(ctxBytes / 1024)} KiB needs ${Math.round((ctxBytes * chunks) / 1048576)} MiB of chunk inputs, over the limit of ${MAX_CHUNK_INPUT_BYTES / 1048576} MiB; loop over a smaller list or a smaller event`,
+      );
+    }
+    let resultBytes = 0;
+    for (let index = 0, offset = 0; offset < list.length; index++, offset += CHUNK_ITERATIONS) {
+      const items = list.slice(offset, offset + CHUNK_ITERATIONS);
+      const r = await this.rt.runLoopChunk!({ path, index, offset, items, step, ctx: { ...ctx, vars: this.vars }, collect: results !== undefined });
+      for (const k of Object.keys(this.vars)) delete this.vars[k];
+      Object.assign(this.vars, r.vars);
+      for (const line of r.logs) this.log(line);
+      this.logsDropped += r.logsDropped;
+      tally.merge(r.tally);
+      if (results && r.results) {
+        resultBytes += jsonBytes(r.results);
+        if (resultBytes > MAX_LOOP_RESULT_BYTES) {
+          throw new RunFailed(
+            `step ${path}: the loop's results (steps.${step.id}) passed ${MAX_LOOP_RESULT_BYTES / 1048576} MiB after ${offset + items.length} of ${list.length} iterations, more than a run can carry; remove the loop's id if no later step reads steps.${step.id}`,
+          );
+        }
+        results.splice(offset, r.results.length, ...r.results);
+      }
+      if (r.failed !== undefined) throw new RunFailed(r.failed);
+    }
+  }
+
+  /** Runs iterations of `items` (global indexes from `offset`), `concurrency` at a time. */
+  private async iterate(step: ForEachStep, scope: Scope, path: string, items: Json[], offset: number, tally: LoopTally, results: Json[] | undefined): Promise<void> {
     const as = step.as ?? 'item';
-    const results: Json[] = new Array<Json>(list.length).fill(null);
     const concurrency = Math.max(1, step.concurrency ?? 1);
     let next = 0;
+    let stop: unknown;
     const worker = async (): Promise<void> => {
-      while (next < list.length) {
-        const index = next++;
+      while (next < items.length && stop === undefined) {
+        const i = next++;
+        const index = offset + i;
         const steps: Record<string, Json> = { ...scope.steps };
-        const inner: Scope = {
-          steps,
-          prefix: `${path}[${index}].`,
-          ctx: { ...scope.ctx, steps, [as]: list[index] ?? null, index },
-        };
-        await this.runSteps(step.steps, inner, 'steps');
-        const own: JsonObject = {};
-        for (const [k, v] of Object.entries(steps)) if (!(k in scope.steps) || scope.steps[k] !== v) own[k] = v;
-        results[index] = own;
+        const records: StepRecord[] = [];
+        const inner: Scope = { steps, records, prefix: `${path}[${index}].`, ctx: { ...scope.ctx, steps, [as]: items[i] ?? null, index } };
+        try {
+          await this.runSteps(step.steps, inner, 'steps');
+        } catch (err) {
+          tally.add(index, records, false);
+          stop ??= err;
+          return;
+        }
+        tally.add(index, records, true);
+        if (results) {
+          const own: JsonObject = {};
+          for (const [k, v] of Object.entries(steps)) if (!(k in scope.steps) || scope.steps[k] !== v) own[k] = v;
+          results[i] = own;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
-    return { result: results, attempts: 0, output: `${list.length} iteration(s)` };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    if (stop !== undefined) throw stop;
   }
 }
 

@@ -1,9 +1,18 @@
 // What the workflow and the worker agree on: activity names and shapes, workflow and signal names.
 // PURE (imported by the workflow sandbox).
-import type { Json, OutboundInput, TriggerEvent } from './types.js';
+import type { LoopChunk } from './loops.js';
+import type { Json, OutboundInput, Recipe, TriggerEvent } from './types.js';
 import type { WaitCriteria } from './waits.js';
 
 export const RUN_WORKFLOW = 'runRecipe';
+/** A chunk of a long loop's iterations, run as a child workflow of the run. */
+export const LOOP_CHUNK_WORKFLOW = 'runLoopChunk';
+
+export interface LoopChunkInput {
+  recipe: Recipe;
+  event: TriggerEvent;
+  chunk: LoopChunk;
+}
 /** dispatcher → run: the event that satisfies one of its waits. */
 export const WAKE_SIGNAL = 'hookflow.wake';
 

@@ -218,5 +218,7 @@ export interface RunResult {
   error?: string;
   steps: StepRecord[];
   logs: Array<{ level: string; message: string; fields?: Json; at: string }>;
+  /** Log lines past the run's limit, not kept. */
+  logs_dropped?: number;
   vars: Record<string, Json>;
 }

@@ -8,7 +8,8 @@ import { compileExpression, ExprError, type CompiledExpr } from '../core/expr.js
 import { parseDuration } from '../core/duration.js';
 import { parseTemplate } from '../core/template.js';
 import type { Recipe, SourceConfig } from '../core/types.js';
-import { recipeValidator, schemaProblems, STEP_KINDS } from './schema.js';
+import { OUTBOUND_KINDS, STEP_KINDS } from '../core/step-kinds.js';
+import { recipeValidator, schemaProblems } from './schema.js';
 import { isPreset, loadSourcesFile, PRESETS } from './sources.js';
 import { YamlFile, type Path, type Problem } from './yaml.js';
 
@@ -170,7 +171,7 @@ class RecipeChecker {
     }
 
     // The step's own expressions see the steps before it, not itself.
-    for (const kind of ['http', 'email', 'sms', 'push'] as const) {
+    for (const kind of OUTBOUND_KINDS) {
       if (kind in step) this.templates([...path, kind], step[kind], scope, true, kind);
     }
     const http = step['http'];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Path, Problem, YamlFile } from './yaml.js';
 
-export const STEP_KINDS = ['http', 'email', 'sms', 'push', 'log', 'set', 'if', 'for_each', 'delay', 'wait_for', 'fail'] as const;
+import { STEP_KINDS } from '../core/step-kinds.js';
 const COMMON_FIELDS = ['id', 'name', 'timeout', 'retry', 'continue_on_error'];
 
 function readSchema(name: string): object {
