@@ -3,8 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type net from 'node:net';
-import { freePort } from '../test/helpers/hookflow.js';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +45,17 @@ export function fmt(n: number): string {
   return n.toFixed(2);
 }
 
-export { freePort } from '../test/helpers/hookflow.js';
+/** A TCP port free on 127.0.0.1 right now (for servers that must be told their port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Temporal dev server, spawned directly so benches can pass SQLite pragmas and dynamic config.
@@ -147,9 +156,17 @@ export interface BenchRecipeOptions {
   timeout?: string;
 }
 
+/**
+ * sources.yaml declaring one unsigned generic source (`verify: none`): the event type comes from
+ * `body.<eventField>` and the delivery id from `body.id`.
+ */
+export function unsignedSource(name: string, eventField = 'type'): string {
+  return `sources:\n  ${name}:\n    provider: generic\n    verify: none\n    event: body.${eventField}\n    id: body.id\n`;
+}
+
 export function benchRecipesDir(o: BenchRecipeOptions): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'hookflow-bench-'));
-  writeFileSync(path.join(dir, 'sources.yaml'), 'sources:\n  bench:\n    provider: generic\n    verify: none\n    event: body.type\n    id: body.id\n');
+  writeFileSync(path.join(dir, 'sources.yaml'), unsignedSource('bench'));
   for (let i = 0; i < o.count; i++) {
     const name = `relay-${i}`;
     const steps: string[] = [];
