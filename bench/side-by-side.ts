@@ -13,10 +13,11 @@
 // Options: --systems nodered,n8n,hookflow,floor-regular,floor-local  --temporal dev|postgres
 //   --env K=V (repeatable; passed to hookflow)  --peers-dir /work/peers  --drain-seconds 60
 //   --timeout-seconds 10 (a webhook unanswered by then counts as a timeout)  --warmup-seconds 3
+//   --report <json>  prints the tables of a saved run again
 // Every accepted webhook is waited for at its sink (up to --drain-seconds); the rate that counts is
 // unique ids delivered per second, timed until the last one arrived. Raw trials go to
 // .hookflow/bench/side-by-side-<time>.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAvg, openLoop, ROOT, sleep } from './lib.js';
@@ -70,8 +71,10 @@ export async function main(argv: string[]): Promise<void> {
       'drain-seconds': { type: 'string', default: '60' },
       'timeout-seconds': { type: 'string', default: '10' },
       'warmup-seconds': { type: 'string', default: '3' },
+      report: { type: 'string' },
     },
   });
+  if (values.report) return printTables(JSON.parse(readFileSync(values.report, 'utf8')) as Partial<Record<Scenario, Trial[]>>, (l) => console.log(l));
   const scenarios = listOf('scenario', values.scenario!, SCENARIOS);
   const explicit = values.systems ? listOf('system', values.systems, SYSTEMS) : undefined;
   const systemsFor = (s: Scenario): SystemName[] => explicit ?? (s === 'peers' ? [...SYSTEMS] : ['hookflow']);
@@ -113,7 +116,7 @@ export async function main(argv: string[]): Promise<void> {
     out(`# hookflow side by side — ${new Date().toISOString()}; Temporal: ${temporal?.label ?? 'none'}${env ? `; hookflow env ${env}` : ''}; load average ${loadAvg()} at start`);
 
     /** `repeats` rounds over the systems; each round starts one system later, so none always follows the same one. */
-    const rounds = async (scenario: Scenario, load: (s: System, idPrefix: string) => Promise<LoadRun>): Promise<Trial[]> => {
+    const rounds = async (scenario: Scenario, load: (s: System, idPrefix: string) => Promise<LoadRun>): Promise<void> => {
       const names = systemsFor(scenario);
       const trials: Trial[] = [];
       for (let r = 0; r < o.repeats; r++) {
@@ -126,30 +129,18 @@ export async function main(argv: string[]): Promise<void> {
         }
       }
       results[scenario] = trials;
-      return trials;
     };
 
-    if (scenarios.includes('peers')) {
-      const trials = await rounds('peers', (s, id) => closedLoop(s.url, o.connections, o.seconds * 1000, id, o.timeoutMs));
-      out(`\n## Side by side: ${o.connections} connections × ${o.seconds} s, webhook → filter → POST to a sink (median of ${o.repeats} interleaved rounds)\n`);
-      out(peersTable(trials));
-      out('');
-      out(ratioTable(trials));
-    }
-    if (scenarios.includes('burst')) {
-      const trials = await rounds('burst', (s, id) => burst(s.url, o.burst, o.inFlight, id, o.timeoutMs));
-      out(`\n## Burst: ${o.burst} webhooks, ${o.inFlight} in flight (answers within ${o.timeoutMs / 1000} s; then up to ${o.drainMs / 1000} s for the deliveries)\n`);
-      out(burstTable(trials));
-    }
+    if (scenarios.includes('peers')) await rounds('peers', (s, id) => closedLoop(s.url, o.connections, o.seconds * 1000, id, o.timeoutMs));
+    if (scenarios.includes('burst')) await rounds('burst', (s, id) => burst(s.url, o.burst, o.inFlight, id, o.timeoutMs));
     if (scenarios.includes('steady')) {
-      const trials = await rounds('steady', async (s, id) => {
+      await rounds('steady', async (s, id) => {
         const startedAt = Date.now();
         const { sent } = await openLoop({ url: s.url, rate: o.rate, durationMs: o.rateSeconds * 1000, idPrefix: id });
         return { sent, startedAt, endedAt: Math.max(startedAt, ...sent.map((e) => e.answeredAt)) };
       });
-      out(`\n## Steady rate: ${o.rate} webhooks/s for ${o.rateSeconds} s, open loop\n`);
-      out(steadyTable(trials));
     }
+    printTables(results as Partial<Record<Scenario, Trial[]>>, out);
   } finally {
     clearInterval(sampler);
     for (const s of running.values()) await s.stop().catch((err: unknown) => log(`stopping ${s.name}: ${String(err)}`));
@@ -161,6 +152,25 @@ export async function main(argv: string[]): Promise<void> {
     writeFileSync(file, JSON.stringify(results, null, 2));
     const range = loadSamples.length ? `${Math.min(...loadSamples)}–${Math.max(...loadSamples)}` : String(loadAvg());
     out(`\n(1-minute load average during the run: ${range}, sampled every 5 s; raw trials in ${path.relative(process.cwd(), file)})`);
+  }
+}
+
+/** The tables of a run's trials (also from a saved run: `--report <json>`). */
+function printTables(r: Partial<Record<Scenario, Trial[]>> & { options?: Record<string, number> }, out: (l: string) => void): void {
+  const o = r.options ?? {};
+  if (r.peers) {
+    out(`\n## Side by side: ${o.connections} connections × ${o.seconds} s, webhook → filter → POST to a sink (median of ${o.repeats} interleaved rounds)\n`);
+    out(peersTable(r.peers));
+    out('');
+    out(ratioTable(r.peers));
+  }
+  if (r.burst) {
+    out(`\n## Burst: ${o.burst} webhooks, ${o.inFlight} in flight (answers within ${o.timeoutMs! / 1000} s; then up to ${o.drainMs! / 1000} s for the deliveries)\n`);
+    out(burstTable(r.burst));
+  }
+  if (r.steady) {
+    out(`\n## Steady rate: ${o.rate} webhooks/s for ${o.rateSeconds} s, open loop\n`);
+    out(steadyTable(r.steady));
   }
 }
 
