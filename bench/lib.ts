@@ -1,10 +1,9 @@
 // Shared pieces of the benches and the drills: a Temporal dev server we control (flags, restarts),
 // hookflow child processes, recipe folders, a counting sink, statistics and tables.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type net from 'node:net';
-import { freePort } from '../test/helpers/hookflow.js';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +45,17 @@ export function fmt(n: number): string {
   return n.toFixed(2);
 }
 
-export { freePort } from '../test/helpers/hookflow.js';
+/** A TCP port free on 127.0.0.1 right now (for servers that must be told their port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Temporal dev server, spawned directly so benches can pass SQLite pragmas and dynamic config.
@@ -147,9 +156,17 @@ export interface BenchRecipeOptions {
   timeout?: string;
 }
 
+/**
+ * sources.yaml declaring one unsigned generic source (`verify: none`): the event type comes from
+ * `body.<eventField>` and the delivery id from `body.id`.
+ */
+export function unsignedSource(name: string, eventField = 'type'): string {
+  return `sources:\n  ${name}:\n    provider: generic\n    verify: none\n    event: body.${eventField}\n    id: body.id\n`;
+}
+
 export function benchRecipesDir(o: BenchRecipeOptions): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'hookflow-bench-'));
-  writeFileSync(path.join(dir, 'sources.yaml'), 'sources:\n  bench:\n    provider: generic\n    verify: none\n    event: body.type\n    id: body.id\n');
+  writeFileSync(path.join(dir, 'sources.yaml'), unsignedSource('bench'));
   for (let i = 0; i < o.count; i++) {
     const name = `relay-${i}`;
     const steps: string[] = [];
@@ -213,9 +230,11 @@ export function rssMb(pid: number): number {
 
 export interface CountingSink {
   url: string;
-  /** `<recipe>/<event id>` → first arrival (ms since epoch). */
+  /** Key (by default `<recipe>/<event id>` from the path) → first arrival (ms since epoch). */
   first: Map<string, number>;
-  /** `<recipe>/<event id>` → every Idempotency-Key seen. */
+  /** Key → how many requests carried it (more than 1: a duplicate delivery). */
+  hits: Map<string, number>;
+  /** Key → every Idempotency-Key seen. */
   keys: Map<string, Set<string>>;
   total(): number;
   /** Decides each answer; default 200. */
@@ -223,26 +242,48 @@ export interface CountingSink {
   close(): Promise<void>;
 }
 
-export async function startCountingSink(): Promise<CountingSink> {
+export interface CountingSinkOptions {
+  /** A fixed port (peers have their sink's URL in their flow files); default: any free one. */
+  port?: number;
+  /** The key of a delivery from its path and body; default: the path after `/e/`. */
+  keyOf?: (path: string, body: string) => string;
+}
+
+/** The key of a delivery whose JSON body carries the event's `id` (what the peers post). */
+export const bodyId = (_path: string, body: string): string => {
+  try {
+    return String((JSON.parse(body) as { id?: unknown }).id);
+  } catch {
+    return '(not JSON)';
+  }
+};
+
+export async function startCountingSink(opts: CountingSinkOptions = {}): Promise<CountingSink> {
   const first = new Map<string, number>();
+  const hits = new Map<string, number>();
   const keys = new Map<string, Set<string>>();
   let total = 0;
   const sink: CountingSink = {
     url: '',
     first,
+    hits,
     keys,
     total: () => total,
     respond: () => ({ status: 200 }),
     close: async () => {},
   };
+  const keyOf = opts.keyOf ?? ((p: string) => p.replace(/^\/e\//, ''));
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const at = Date.now();
-    req.resume();
+    const chunks: Buffer[] = [];
+    if (opts.keyOf) req.on('data', (c: Buffer) => chunks.push(c));
+    else req.resume();
     req.on('end', () => {
       total++;
-      const key = (req.url ?? '/').replace(/^\/e\//, '');
+      const key = keyOf(req.url ?? '/', Buffer.concat(chunks).toString('utf8'));
       if (!first.has(key)) first.set(key, at);
+      hits.set(key, (hits.get(key) ?? 0) + 1);
       const ik = req.headers['idempotency-key'];
       if (typeof ik === 'string') {
         let s = keys.get(key);
@@ -264,7 +305,10 @@ export async function startCountingSink(): Promise<CountingSink> {
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`the sink cannot listen on 127.0.0.1:${opts.port ?? 0}: ${err.message}`)));
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
   sink.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   sink.close = () => {
     for (const t of timers) clearTimeout(t);
@@ -281,6 +325,8 @@ export interface SentEvent {
   id: string;
   t0: number;
   status: number;
+  /** Why there was no status (status 0). */
+  error?: PostOutcome['error'];
   answeredAt: number;
 }
 
@@ -297,20 +343,40 @@ export interface OpenLoopOptions {
   copies?: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Enough sockets for a burst of 400 in flight (bench/side-by-side.ts) without queueing in the agent.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 
-/** One POST; status 0 means a connection error (refused, reset). */
-export function post(url: string, body: string, timeoutMs = 15_000): Promise<number> {
+/** How one POST ended: the status, or 0 with `error` on a timeout or a connection error. */
+export interface PostOutcome {
+  status: number;
+  error?: 'timeout' | 'connection';
+}
+
+export function postOutcome(url: string, body: string, timeoutMs = 15_000): Promise<PostOutcome> {
   return new Promise((resolve) => {
+    let timedOut = false;
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      res.on('error', () => resolve({ status: 0, error: timedOut ? 'timeout' : 'connection' }));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(0));
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error('timeout'));
+    });
+    req.on('error', () => resolve({ status: 0, error: timedOut ? 'timeout' : 'connection' }));
     req.end(body);
   });
+}
+
+/** One POST; status 0 means a connection error (refused, reset) or a timeout. */
+export function post(url: string, body: string, timeoutMs = 15_000): Promise<number> {
+  return postOutcome(url, body, timeoutMs).then((o) => o.status);
+}
+
+/** The benches' webhook: a `ping` event with its id and the time it was sent (ms since epoch). */
+export function pingBody(id: string, sentAt: number, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ type: 'ping', id, sent: sentAt, ...extra });
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<{ sent: SentEvent[]; behindMs: number }> {
@@ -328,12 +394,12 @@ export async function openLoop(o: OpenLoopOptions): Promise<{ sent: SentEvent[];
     while (inFlight.size >= max) await Promise.race(inFlight);
     const ev: SentEvent = { id: `${o.idPrefix}-${i}`, t0: Date.now(), status: -1, answeredAt: 0 };
     sent.push(ev);
-    const body = JSON.stringify({ type: 'ping', id: ev.id, sent: ev.t0, ...o.extra });
+    const body = pingBody(ev.id, ev.t0, o.extra);
     const copies = o.copies ?? 1;
     for (let c = 0; c < copies; c++) {
-      const p = post(o.url, body).then((status) => {
+      const p = postOutcome(o.url, body).then(({ status, error }) => {
         // With copies, the event counts as accepted when any copy was.
-        if (ev.status < 200 || ev.status >= 300) ev.status = status;
+        if (ev.status < 200 || ev.status >= 300) [ev.status, ev.error] = [status, error];
         ev.answeredAt = Date.now();
         inFlight.delete(p);
       });
@@ -350,10 +416,52 @@ export function isOk(status: number): boolean {
 
 /** CPU time (user + system) a process has used so far, in ms (from /proc, clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid);
+  if (!f) throw new Error(`process ${pid} is gone: no /proc/${pid}/stat`);
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** A process and its descendants alive now, read from /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const f = statFields(Number(name));
+    if (!f) continue;
+    const ppid = Number(f[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  const out: number[] = [];
+  for (let todo = [root]; todo.length > 0; ) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * CPU time (ms) of a process tree: each live member's user + system time plus that of its children
+ * already reaped (cutime + cstime), so every process is counted once, whether alive or gone.
+ */
+export function treeCpuMs(root: number): number {
+  let ms = 0;
+  for (const pid of processTree(root)) {
+    const f = statFields(pid);
+    if (f) ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+  }
+  return ms;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state first); undefined once gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces: the fields start after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The 1-minute load average, to print beside every figure on a shared machine. */

@@ -6,6 +6,8 @@
 //   npx tsx bench/run.ts --server tuned        dev server with the recommended flags (TUNED_SERVER)
 //   npx tsx bench/run.ts --hookflow tuned      e2e/maxrate with eager workflow start + preloaded bundle
 //   TEMPORAL_ADDRESS=127.0.0.1:17233 npx tsx bench/run.ts --only ingest,e2e   against another server
+//   npx tsx bench/run.ts --only peers [options]  hookflow side by side with Node-RED, n8n and Temporal's
+//                                               floor: bench/side-by-side.ts, which takes the options
 //
 // Prints Markdown tables; the raw numbers go to .hookflow/bench/<time>.json.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,17 @@ import { historyBreakdown, maxSteadyRate, startE2EProc, steadyRate, type Breakdo
 import { clientCase, ingestCase, type IngestOptions, type IngestRow } from './ingest.js';
 import { cpuMs, loadAvg, median, ROOT, startTemporal, table, TUNED_SERVER, type TemporalOptions, type TemporalServer } from './lib.js';
 import { memoryCase, type MemoryResult } from './memory.js';
+import { main as sideBySide } from './side-by-side.js';
+
+// `--only peers` is the side-by-side harness, with options of its own: hand it the rest of the line.
+const argv = process.argv.slice(2);
+const onlyAt = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+const onlyValue = onlyAt < 0 ? undefined : argv[onlyAt]!.startsWith('--only=') ? argv[onlyAt]!.slice('--only='.length) : argv[onlyAt + 1];
+if (onlyValue?.split(',').includes('peers')) {
+  if (onlyValue !== 'peers') throw new Error('--only peers runs alone (it starts its own servers): run the other sections in another invocation');
+  await sideBySide(argv.filter((_, i) => i !== onlyAt && (argv[onlyAt]!.includes('=') || i !== onlyAt + 1)));
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

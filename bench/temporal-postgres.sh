@@ -8,6 +8,7 @@
 #   bash bench/temporal-postgres.sh namespace  # (once, in another shell) registers the `default` namespace
 #
 # Then: TEMPORAL_ADDRESS=127.0.0.1:17233 npx tsx bench/run.ts --only ingest,e2e
+# (npx tsx bench/side-by-side.ts --temporal postgres runs setup, start and namespace by itself.)
 # v1.29.1 is the server of the dev server we bundle, and its go.mod has no replace directive, so
 # `go install …@v1.29.1` works (later versions need a newer Go than /usr/local/go has).
 set -euo pipefail
@@ -49,6 +50,9 @@ case "${1:-}" in
 limit.maxIDLength:
   - value: 255
 system.forceSearchAttributesCacheRefreshOnRead:
+  - value: true
+# As hookflow's embedded dev server runs (src/temporal/dev-server.ts): eager activity dispatch.
+system.enableActivityEagerExecution:
   - value: true
 YAML
     cat > "$DIR/config/development.yaml" <<YAML

@@ -1,7 +1,6 @@
 // Starts hookflow in-process (ingress + worker, or one of them) against the test run's real
 // Temporal server, with its own recipes folder and task queue so test files never share work.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -9,6 +8,9 @@ import { startHookflow, type Hookflow, type Roles } from '../../src/app/hookflow
 import type { RunResult } from '../../src/core/types.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+
+// Shared with the benches and drills, which own them (bench/ never imports from test/).
+export { freePort, unsignedSource } from '../../bench/lib.js';
 
 export function temporalAddress(): string {
   const a = process.env.TEMPORAL_ADDRESS;
@@ -22,26 +24,6 @@ export function recipesDir(files: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
-}
-
-/** A TCP port free on 127.0.0.1 right now (for servers that must be told their port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * sources.yaml declaring one unsigned generic source (`verify: none`): the event type comes from
- * `body.<eventField>` and the delivery id from `body.id`.
- */
-export function unsignedSource(name: string, eventField = 'type'): string {
-  return `sources:\n  ${name}:\n    provider: generic\n    verify: none\n    event: body.${eventField}\n    id: body.id\n`;
 }
 
 let queueCounter = 0;

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { startTestHookflow, startedRun } from '../helpers/hookflow.js';
+import { freePort, startTestHookflow, startedRun } from '../helpers/hookflow.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TAG = randomUUID().slice(0, 8);
@@ -49,17 +48,6 @@ function recipes(): Record<string, string> {
   files['ops.yaml'] = `name: ${name('ops')}\non: { source: ops, event: deploy }\nsteps:\n  - log: deploy\n`;
   files['gh-prod.yaml'] = `name: ${name('gh-prod')}\non:\n  source: github\n  event: push\n  if: event.ref == "refs/heads/prod"\nsteps:\n  - log: prod\n`;
   return files;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface CliResult {

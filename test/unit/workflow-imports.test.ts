@@ -1,5 +1,6 @@
 // The rule that keeps Temporal honest: workflow code imports only src/core and
 // @temporalio/workflow, and src/core imports nothing but itself — no Node built-ins, no I/O.
+// And the benches stand on their own: bench/ never reaches into test/.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,8 @@ function importsOf(file: string): string[] {
   return [...src.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? '');
 }
 
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+function tsFiles(dir: string, recursive = false): string[] {
+  return readdirSync(dir, { recursive }).map(String).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
 }
 
 test('workflows/ import only src/core and @temporalio/workflow', () => {
@@ -30,6 +31,17 @@ test('src/core imports only src/core and the pure libraries it is built on', () 
   for (const file of tsFiles('src/core')) {
     for (const spec of importsOf(file)) {
       assert.ok(spec.startsWith('./') || allowed.has(spec), `${file} imports ${spec}`);
+    }
+  }
+});
+
+test('bench/ imports nothing from test/', () => {
+  const files = tsFiles('bench', true);
+  assert.ok(files.length > 5, `found only ${files.length} files under bench/`);
+  for (const file of files) {
+    for (const spec of importsOf(file)) {
+      const target = spec.startsWith('.') ? path.normalize(path.join(path.dirname(file), spec)) : spec;
+      assert.ok(!target.startsWith('test/'), `${file} imports ${spec}: move what the bench needs into bench/ (the tests may import it from there)`);
     }
   }
 });
