@@ -196,8 +196,9 @@ export interface Proc {
  * Spawns `node bin/hookflow.mjs <cmd>` (or a bench process script) and waits for its "is up" line.
  * The ingress URL is read from the line `listening on http://…`.
  */
-export async function spawnProc(args: string[], env: Record<string, string | undefined>, readyPattern = /hookflow is up|BENCH READY/): Promise<Proc> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function spawnProc(args: string[], env: Record<string, string | undefined>, readyPattern = /hookflow is up|BENCH READY/, opts: { detached?: boolean } = {}): Promise<Proc> {
+  // detached: the leader of its own process group, so a drill can kill the whole group at once.
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: opts.detached ?? false });
   let err = '';
   let url: string | undefined;
   await new Promise<void>((resolve, reject) => {

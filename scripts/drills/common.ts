@@ -25,8 +25,8 @@ export function workflowIdOf(eventId: string): string {
   return `relay-0/bench/${eventId}`;
 }
 
-export function hookflow(cmd: 'start' | 'serve' | 'worker', env: Record<string, string>): Promise<Proc> {
-  return spawnProc(['bin/hookflow.mjs', cmd], { LOG_LEVEL: 'warn', HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', PORT: '0', ...env });
+export function hookflow(cmd: 'start' | 'serve' | 'worker', env: Record<string, string>, opts: { detached?: boolean } = {}): Promise<Proc> {
+  return spawnProc(['bin/hookflow.mjs', cmd], { LOG_LEVEL: 'warn', HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', PORT: '0', ...env }, undefined, opts);
 }
 
 export function eventBody(id: string): string {

@@ -1,9 +1,10 @@
 // `npm run drills` (= npx tsx scripts/drills/run.ts [name…]): fault drills against a real Temporal
 // dev server and real hookflow processes on loopback. Prints one PASS/FAIL line with counts per
-// drill; exits 1 when any fails. Names: dup, temporal, worker, flap, ingress.
+// drill; exits 1 when any fails. Names: dup, temporal, temporal-direct, group, worker, flap, ingress.
 import { loadAvg } from '../../bench/lib.js';
 import type { DrillResult } from './common.js';
 import { duplicateStorm } from './duplicate-storm.js';
+import { groupKill } from './group-kill.js';
 import { ingressRestart } from './ingress-restart.js';
 import { sinkFlap } from './sink-flap.js';
 import { temporalDown } from './temporal-down.js';
@@ -11,7 +12,9 @@ import { workerKill } from './worker-kill.js';
 
 const DRILLS: Record<string, () => Promise<DrillResult>> = {
   dup: () => duplicateStorm(1000),
-  temporal: () => temporalDown(400, 25),
+  temporal: () => temporalDown({ rate: 20, outageMs: 120_000 }),
+  'temporal-direct': () => temporalDown({ rate: 20, outageMs: 8_000, mode: 'direct' }),
+  group: () => groupKill(3000, 200, 1200),
   worker: () => workerKill(300, 30),
   flap: () => sinkFlap(200, 20),
   ingress: () => ingressRestart(400, 25),
