@@ -5,6 +5,7 @@ import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
+import { adminAccess } from '../ingress/admin-access.js';
 import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -150,6 +151,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         publicUrl: config.publicUrl,
         logger,
         metrics,
+        env: config.env,
         ...(codec ? { codec: { codec, options: codecRouterOptionsFromEnv(config.env) } } : {}),
         health: async () => {
           if (localWorker && localWorker.getState() !== 'RUNNING') return `the worker is ${localWorker.getState()}`;
@@ -177,9 +179,10 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     if (opts.roles.worker && !opts.roles.ingress && config.env.METRICS_PORT) {
       // A worker alone has no ingress: it serves its own /metrics and /healthz when asked to.
       const w = worker;
+      const metricsAccess = adminAccess(config.env);
       const server = createServer((req, res) => {
-        if (req.url === '/metrics') {
-          void metrics.scrape().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body));
+        if (req.url?.split('?')[0] === '/metrics') {
+          metricsAccess(req, res, () => void metrics.scrape().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body)));
         } else if (req.url === '/healthz') {
           const state = w?.getState() ?? 'absent';
           res.writeHead(state === 'RUNNING' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: state === 'RUNNING', worker: state }));

@@ -3,10 +3,11 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { PayloadCodec } from '@temporalio/common';
-import { codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
+import { CODEC_AUTH_TOKEN_ENV, codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { TemporalUnavailableError } from '../temporal/client.js';
+import { adminAccess } from './admin-access.js';
 import { IngressError } from './errors.js';
 import { handleWebhook, sourceFor, type RunStarter } from './handle-webhook.js';
 import { readRawBody } from './read-body.js';
@@ -21,6 +22,8 @@ export interface IngressDeps {
   metrics?: Metrics;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
   codec?: { codec: PayloadCodec; options: CodecRouterOptions };
+  /** The environment: HOOKFLOW_ADMIN_TOKEN guards the admin endpoints (unset → loopback clients only). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Seconds a provider should wait before retrying when Temporal cannot take the run. */
@@ -51,7 +54,7 @@ export function createIngress(deps: IngressDeps): express.Express {
     else res.json({ ok: true, recipes: deps.recipes.current.recipes.length });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', adminAccess(deps.env ?? {}), async (_req, res) => {
     if (!deps.metrics) return sendError(res, 404, 'no_metrics', 'metrics are not enabled in this process');
     const m = await deps.metrics.scrape();
     res.type(m.contentType).send(m.body);
@@ -119,7 +122,13 @@ export function createIngress(deps: IngressDeps): express.Express {
     }
   });
 
-  if (deps.codec) app.use(codecRouter(deps.codec.codec, deps.codec.options));
+  if (deps.codec) {
+    // The codec's own token (HOOKFLOW_CODEC_AUTH_TOKEN) is one more token the admin rule accepts there.
+    const { authToken, ...options } = deps.codec.options;
+    const extraTokens = authToken ? [{ token: authToken, env: CODEC_AUTH_TOKEN_ENV }] : [];
+    app.use('/codec', adminAccess(deps.env ?? {}, { extraTokens, allowPreflight: true }));
+    app.use(codecRouter(deps.codec.codec, options));
+  }
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
   // Errors thrown before a handler runs (a path like /hooks/%E0%A4%A fails to decode) would get
