@@ -7,6 +7,7 @@ import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor,
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import type { StartedRun } from '../temporal/client.js';
 import { IngressError } from './errors.js';
+import { checkDescribed, checkEventSize } from './event-limits.js';
 import { parseBody } from './parse-body.js';
 
 /** What the ingress needs of Temporal (HookflowClient in production; anything with these calls in benches). */
@@ -67,6 +68,7 @@ export async function handleWebhook(
   if (handshake) return { kind: 'handshake', ...handshake };
 
   const described = provider.describe(req, body, source, evaluateExpression);
+  checkDescribed(described);
   const event: TriggerEvent = {
     source: sourceName,
     type: described.type,
@@ -76,6 +78,7 @@ export async function handleWebhook(
     headers: storedHeaders(req.headers, sensitiveHeadersFor(provider, source)),
     query: req.query,
   };
+  checkEventSize(event, req.rawBody.length);
   const snapshot = recipes.current;
   const matched = snapshot.index.match(event);
 
