@@ -5,6 +5,7 @@ import { TextDecoder } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Json } from '../core/types.js';
 import { IngressError } from './errors.js';
+import { quoteBigIntegers } from './json-big-integers.js';
 
 export const MAX_DEPTH = 64;
 
@@ -158,12 +159,23 @@ function tooDeep(): IngressError {
 function parseJson(text: string): Json {
   if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'The body is empty but Content-Type says JSON.');
   checkJsonDepth(text);
+  // Integers beyond 2^53 arrive as strings of their exact digits (ids must not collapse).
+  const exact = quoteBigIntegers(text);
   try {
     // The reviver triples parse time, so only pay for it when a forbidden key could be there
     // (spelled out, or hidden behind a \u escape).
-    if (!/__proto__|constructor|prototype|\\u/.test(text)) return JSON.parse(text) as Json;
-    return JSON.parse(text, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as Json;
-  } catch (err) {
+    if (!/__proto__|constructor|prototype|\\u/.test(exact)) return JSON.parse(exact) as Json;
+    return JSON.parse(exact, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as Json;
+  } catch (first) {
+    // Report the error as the sender wrote it: quoting moved the positions after it.
+    let err = first;
+    if (exact !== text) {
+      try {
+        JSON.parse(text);
+      } catch (original) {
+        err = original;
+      }
+    }
     const at = jsonErrorOffset(text, (err as Error).message);
     const where = at === undefined ? '' : ` at ${lineCol(text, at)}`;
     throw new IngressError(400, 'invalid_json', `The body is not valid JSON${where}: ${(err as Error).message}`);

@@ -265,6 +265,24 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
     assert.equal(Object.hasOwn(stored, 'constructor'), false);
   });
 
+  test('integer ids beyond 2^53 stay exact: …993 and …992 are two deliveries, not one and a duplicate', async () => {
+    // 19 digits (a Discord/Twitter snowflake): as doubles, neighbours like these are the same number.
+    const base = `1${String(Date.now()).slice(-7)}${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+    const ids: string[] = [];
+    for (const last of ['3', '2']) {
+      const id = `${base}${last}`;
+      const res = await rawRequest(hf.url, { ...open(`{"kind":"go","id":${id}}`), path: '/hooks/stripe-like' });
+      assert.equal(res.status, 200, res.body.toString());
+      const answer = res.json as { event: { id: string }; runs: Array<{ workflowId: string; duplicate: boolean }> };
+      assert.equal(answer.event.id, id);
+      assert.equal(answer.runs[0]!.duplicate, false, `${id} was taken for a duplicate`);
+      accepted.add(answer.runs[0]!.workflowId);
+      ids.push(answer.runs[0]!.workflowId);
+      assert.equal(((await runInput(client, answer.runs[0]!.workflowId)).event.body as { id: unknown }).id, id, 'the body keeps the exact digits, as a string');
+    }
+    assert.notEqual(ids[0], ids[1]);
+  });
+
   test('the edges of the limits and charsets that must be accepted', async () => {
     // Exactly max_body (10 KiB) passes; one byte more was refused above.
     const exact = await rawRequest(hf.url, { ...open(jsonOfSize(10 * 1024, `edge-${TAG}`)), path: '/hooks/small' });
