@@ -2,12 +2,12 @@
 // (network errors, timeouts, 408, 429, 5xx retry — honouring Retry-After; other 4xx fail at once).
 import { createHmac } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { HttpParams, HttpResult, Json, OutboundInput } from '../core/types.js';
+import type { HttpParams, HttpResult, Json, OutboundInput, SecretField } from '../core/types.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT, TRANSIENT, isApplicationFailure, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { idempotencyKey } from './ids.js';
-import { fillSecrets, type Env, type Redactor } from './secrets.js';
+import { fillSecrets, resolveSecret, secretEnvNames, type Env, type Redactor } from './secrets.js';
 import { activityContext, decodeBody, isJsonContentType, sendRequest, type OutboundResponse } from './transport.js';
 
 /** Responses above this are cut, so one big answer cannot bloat the run's history. */
@@ -201,6 +201,7 @@ export async function runHttp(input: OutboundInput<HttpParams>, deps: HttpActivi
   const { params, redactor } = fillSecrets(input.params, input.secretFields ?? [], deps.env);
   addDerivedSecrets(params, redactor);
   try {
+    checkSecretBase(input.secretFields ?? [], deps.env);
     return await exchange(input, params, redactor, deps);
   } catch (err) {
     throw redactFailure(err, redactor);
@@ -260,6 +261,28 @@ async function exchange(input: OutboundInput<HttpParams>, params: HttpParams, re
   };
   if (res.truncated) result.truncated = true;
   return result;
+}
+
+/**
+ * `{{ secret.API_URL }}/users/…`: a secret that begins the url is inserted as written (it is
+ * configuration, not event data), so it has to be a URL of its own — not a host or a path.
+ */
+function checkSecretBase(fields: readonly SecretField[], env: Env): void {
+  const field = fields.find((f) => f.path.length === 1 && f.path[0] === 'url');
+  const first = field?.parts[0];
+  if (first === undefined || typeof first === 'string') return;
+  let url: URL | undefined;
+  try {
+    url = new URL(resolveSecret(first.secret, env));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw permanentFailure(
+      PERMANENT.invalidParams,
+      `http step: secret.${first.secret} begins the url, so it must be an absolute http(s) URL like https://api.example.com; check the value of ${secretEnvNames(first.secret).at(-1)}`,
+    );
+  }
 }
 
 /** A URL's user-info travels as Basic auth: when it holds a secret, so does the header's base64. */

@@ -1,6 +1,7 @@
 // The step interpreter: walks a recipe's steps against a run's context. PURE — every effect
 // (activities, timers, waiting for events) goes through the `StepRuntime` it is given: the
 // Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
+import { FIELD_ESCAPERS } from './escape.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
 import { parseDuration } from './duration.js';
@@ -254,7 +255,8 @@ export class Interpreter {
     if ('http' in step || 'email' in step || 'sms' in step || 'push' in step) {
       const k = kind as OutboundKind;
       const raw = (step as unknown as Record<string, Json>)[k] ?? null;
-      const { value, secretFields } = renderValue(raw, scope.ctx);
+      // Event data is encoded where it lands (url, html): see escape.ts.
+      const { value, secretFields } = renderValue(raw, scope.ctx, FIELD_ESCAPERS[k]);
       const what = describeOutbound(k, value);
       const { result, attempts } = await this.rt.call({
         kind: k,

@@ -324,6 +324,17 @@ describe('http activity: secrets', () => {
   });
 });
 
+describe('http activity: a secret that begins the url', () => {
+  test('must be an absolute http(s) URL: a bare host is refused without retry, its value not shown', async () => {
+    const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_API_URL: 'api.internal.example' } });
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [{ secret: 'API_URL' }, '/v3/users/u1'] }])));
+    assert.equal(failure.type, 'InvalidParams');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /secret\.API_URL begins the url.*HOOKFLOW_SECRET_API_URL/);
+    assert.ok(!failure.message.includes('api.internal.example'), failure.message);
+  });
+});
+
 describe('http activity: a secret is redacted in every form it takes, before anything is cut', () => {
   let sink: httpSink.HttpSink;
   const TOKEN = 'tok 12:34/"quoted"@x';
