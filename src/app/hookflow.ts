@@ -1,6 +1,7 @@
 // Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
@@ -25,8 +26,10 @@ export interface Roles {
 export interface Hookflow {
   config: Config;
   address: string;
-  /** Base URL of the ingress when it runs (port 0 → the one chosen). */
+  /** Base URL of the ingress when it runs (port 0 → the one chosen), reachable from this machine. */
   url?: string;
+  /** What the ingress is really bound to, for the banner: `all interfaces, port 3000` or `http://127.0.0.1:3000`. */
+  listening?: string;
   uiUrl?: string;
   recipes?: RecipeSet;
   client?: HookflowClient;
@@ -143,6 +146,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     }
 
     let url: string | undefined;
+    let listening: string | undefined;
     if (opts.roles.ingress && recipes) {
       const localWorker = worker;
       const app = createIngress({
@@ -159,7 +163,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         },
       });
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.port, () => resolve(s));
+        const s = config.host ? app.listen(config.port, config.host, () => resolve(s)) : app.listen(config.port, () => resolve(s));
         s.once('error', reject);
       });
       // Requests Node's HTTP parser refuses before express sees them (431 header block too large, 400
@@ -172,8 +176,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       });
       cleanups.push(() => closeGracefully(server));
-      const port = (server.address() as { port: number }).port;
-      url = `http://127.0.0.1:${port}`;
+      ({ url, listening } = boundTo(server.address() as AddressInfo));
     }
 
     if (opts.roles.worker && !opts.roles.ingress && config.env.METRICS_PORT) {
@@ -192,17 +195,29 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(Number(config.env.METRICS_PORT), () => resolve());
+        if (config.host) server.listen(Number(config.env.METRICS_PORT), config.host, () => resolve());
+        else server.listen(Number(config.env.METRICS_PORT), () => resolve());
       });
-      say(`  worker metrics: http://localhost:${(server.address() as { port: number }).port}/metrics`);
+      say(`  worker metrics: ${boundTo(server.address() as AddressInfo).url}/metrics (listening on ${boundTo(server.address() as AddressInfo).listening})`);
       cleanups.push(() => closeGracefully(server));
     }
 
-    return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, worker, devServer, metrics, stop };
+    return { config, address, url, listening, uiUrl: devServer?.uiUrl, recipes, client, worker, devServer, metrics, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The address a server really listens on, said plainly, and a URL this machine can call it at:
+ * `::`/`0.0.0.0` are every interface (reached here through loopback).
+ */
+export function boundTo(a: AddressInfo): { url: string; listening: string } {
+  const wildcard = a.address === '::' || a.address === '0.0.0.0';
+  const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
+  if (wildcard) return { url: `http://127.0.0.1:${a.port}`, listening: `all interfaces, port ${a.port} (set HOST to choose one)` };
+  return { url: `http://${host}:${a.port}`, listening: `http://${host}:${a.port}` };
 }
 
 /**

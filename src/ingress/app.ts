@@ -10,6 +10,7 @@ import { TemporalUnavailableError } from '../temporal/client.js';
 import { adminAccess } from './admin-access.js';
 import { IngressError } from './errors.js';
 import { handleWebhook, sourceFor, type RunStarter } from './handle-webhook.js';
+import { queryOf } from './query.js';
 import { readRawBody } from './read-body.js';
 
 export interface IngressDeps {
@@ -33,20 +34,15 @@ function sendError(res: Response, status: number, code: string, message: string)
   res.status(status).json({ error: { code, message } });
 }
 
-function queryOf(req: Request): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
-  const url = new URL(req.originalUrl, 'http://x');
-  for (const key of new Set(url.searchParams.keys())) {
-    const all = url.searchParams.getAll(key);
-    out[key] = all.length === 1 ? all[0]! : all;
-  }
-  return out;
-}
-
 export function createIngress(deps: IngressDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Nothing answered here is meant to be sniffed into HTML (a hub.challenge echo least of all).
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
 
   app.get('/healthz', async (_req, res) => {
     const reason = await deps.health();
@@ -83,7 +79,7 @@ export function createIngress(deps: IngressDeps): express.Express {
         publicUrl: deps.publicUrl + req.originalUrl,
         headers: req.headers,
         rawBody,
-        query: queryOf(req),
+        query: queryOf(req.originalUrl),
         receivedAt: new Date(),
       };
       const outcome = await handleWebhook(source, wreq, deps.recipes, deps.starter);

@@ -14,7 +14,7 @@ const ACCEPTED =
   'application/json (or any +json), application/x-www-form-urlencoded, text/xml or application/xml (or any +xml), text/plain';
 
 /** Keys that would reach Object.prototype through a later merge/assign downstream. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /** XML names cannot contain NUL, so this marks a renamed forbidden tag unambiguously. */
 const DROPPED = '\u0000dropped';
 
