@@ -226,7 +226,10 @@ export function boundTo(a: AddressInfo): { url: string; listening: string } {
  */
 function closeGracefully(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
-    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+    // Express may have answered synchronously already (a 404, a refusal): only an open answer can still say it.
+    server.on('request', (_req, res) => {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    });
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
     server.close(() => {
       clearInterval(sweep);

@@ -112,3 +112,25 @@ describe('requests at the edges', () => {
     assert.equal(await res.text(), '<script>alert(1)</script>');
   });
 });
+
+test('stopping while a keep-alive client still sends pipelined requests (answered at once: 404) throws nothing', async () => {
+  const hf = await start({});
+  const thrown: unknown[] = [];
+  const record = (err: unknown) => void thrown.push(err);
+  process.on('uncaughtException', record);
+  const { port } = new URL(hf.url);
+  const socket = connect(Number(port), '127.0.0.1');
+  socket.on('error', () => {});
+  socket.on('data', () => {});
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  try {
+    // Pipelined: the connection is never idle, so requests keep arriving once stop() has begun.
+    socket.write('GET /nope HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(300));
+    await Promise.all([hf.stop(), new Promise((r) => setTimeout(r, 300))]);
+  } finally {
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('uncaughtException', record);
+  }
+  assert.deepEqual(thrown.map(String), []);
+});
