@@ -83,20 +83,35 @@ function xmlDeclaredEncoding(raw: Buffer): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/** Nesting depth outside strings, checked before JSON.parse so a hostile body costs one linear scan. */
-function checkJsonDepth(text: string): void {
+/**
+ * Nesting depth outside strings, checked before JSON.parse so a hostile body costs one linear scan.
+ * The same pass lists the runs of 16+ digits outside strings: only they can be integers beyond 2^53.
+ */
+function scanJson(text: string): { longRuns: Array<[number, number]> } {
   let depth = 0;
   let inString = false;
+  let runStart = -1;
+  const longRuns: Array<[number, number]> = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped char
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (runStart < 0) runStart = i;
+      continue;
+    }
+    if (runStart >= 0 && i - runStart >= 16) longRuns.push([runStart, i]);
+    runStart = -1;
+    if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_DEPTH) throw tooDeep();
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+  if (runStart >= 0 && text.length - runStart >= 16) longRuns.push([runStart, text.length]);
+  return { longRuns };
 }
 
 function tooDeep(): IngressError {
@@ -105,9 +120,9 @@ function tooDeep(): IngressError {
 
 function parseJson(text: string): Json {
   if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'The body is empty but Content-Type says JSON.');
-  checkJsonDepth(text);
+  const { longRuns } = scanJson(text);
   // Integers beyond 2^53 arrive as strings of their exact digits (ids must not collapse).
-  const exact = quoteBigIntegers(text);
+  const exact = longRuns.length > 0 ? quoteBigIntegers(text, longRuns) : text;
   try {
     // The reviver triples parse time, so only pay for it when a forbidden key could be there
     // (spelled out, or hidden behind a \u escape).
