@@ -1,5 +1,7 @@
 // Matching and template cost: `npx tsx bench/core.bench.ts`. Prints a table of µs per operation.
+import { readFileSync } from 'node:fs';
 import { RecipeIndex } from '../src/core/match.js';
+import { parseBody } from '../src/ingress/parse-body.js';
 import { renderTemplate, renderValue } from '../src/core/template.js';
 import type { Json, Recipe, TriggerEvent } from '../src/core/types.js';
 
@@ -68,6 +70,13 @@ export function coreBench(): Array<[string, string]> {
   rows.push(['render "{{ event.sender.nickname }}: {{ event.payload.message }}"', timeUs(() => renderTemplate('{{ event.sender.nickname }}: {{ event.payload.message }}', ctx)).toFixed(2)]);
   const params: Json = { url, headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' }, json: { to: '{{ member.metadata.phone }}', text: 'Hi {{ event.sender.nickname }}' } };
   rows.push(['renderValue(http params: url, secret header, json body)', timeUs(() => renderValue(params, ctx)).toFixed(2)]);
+
+  // JSON bodies: the typical one never enters the big-integer scan; one with a snowflake id does.
+  const push = readFileSync(new URL('../test/fixtures/providers/github/push.json', import.meta.url));
+  const withSnowflake = Buffer.from(push.toString('utf8').replace('{', '{"snowflake":1234567890123456789,'));
+  rows.push([`JSON.parse alone (GitHub push, ${(push.length / 1024).toFixed(1)} KB)`, timeUs(() => JSON.parse(push.toString('utf8'))).toFixed(2)]);
+  rows.push(['parseBody JSON (GitHub push)', timeUs(() => parseBody(push, 'application/json', 'POST', {})).toFixed(2)]);
+  rows.push(['parseBody JSON (GitHub push + a 19-digit integer: quoted exactly)', timeUs(() => parseBody(withSnowflake, 'application/json', 'POST', {})).toFixed(2)]);
   return rows;
 }
 

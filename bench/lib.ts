@@ -194,7 +194,7 @@ export interface Proc {
 
 /**
  * Spawns `node bin/hookflow.mjs <cmd>` (or a bench process script) and waits for its "is up" line.
- * The ingress URL is read from the line `listening on http://…`.
+ * The ingress URL is read from the line `listening on http://…` (or `… all interfaces, port N`).
  */
 export async function spawnProc(args: string[], env: Record<string, string | undefined>, readyPattern = /hookflow is up|BENCH READY/, opts: { detached?: boolean } = {}): Promise<Proc> {
   // detached: the leader of its own process group, so a drill can kill the whole group at once.
@@ -205,8 +205,11 @@ export async function spawnProc(args: string[], env: Record<string, string | und
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in 90 s:\n${err}`)), 90_000);
     child.stderr!.on('data', (c: Buffer) => {
       err = (err + c.toString()).slice(-20_000);
+      // `listening on http://127.0.0.1:3000`, or on all interfaces: `listening on all interfaces, port 3000`.
       const m = /listening on (http:\/\/[^\s)]+)/.exec(err);
+      const any = /listening on all interfaces, port (\d+)/.exec(err);
       if (m) url = m[1];
+      else if (any) url = `http://127.0.0.1:${any[1]}`;
       if (readyPattern.test(err)) {
         clearTimeout(timer);
         resolve();

@@ -5,6 +5,8 @@ import { parseDuration } from './core/duration.js';
 
 export interface Config {
   port: number;
+  /** Address the HTTP servers bind (HOST); undefined → every interface, as Node's listen() does. */
+  host?: string;
   publicUrl: string;
   recipesDir: string;
   /** unset → `hookflow start` runs an embedded dev server */
@@ -38,8 +40,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const rawPort = env.PORT ?? '3000';
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${rawPort} is not a port number`);
+  const host = env.HOST?.trim() || undefined;
   return {
     port,
+    ...(host ? { host } : {}),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     recipesDir: path.resolve(cwd, env.RECIPES_DIR ?? 'recipes'),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,

@@ -1,6 +1,7 @@
 // The `email` step: one message through nodemailer over SMTP_URL.
 // SMTP 5xx is a definite "no" (non-retryable); 4xx and connection trouble are worth retrying.
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailParams, EmailResult, OutboundInput } from '../core/types.js';
 import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
 import { idempotencyKey, shortStableId } from './ids.js';
@@ -12,6 +13,30 @@ export const DEFAULT_FROM = 'hookflow@localhost';
 export interface EmailActivityDeps {
   env: Env;
   logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
+}
+
+const ADDRESS_FIELDS = ['to', 'cc', 'bcc', 'from', 'reply_to'] as const;
+
+/**
+ * Why the address fields cannot be sent as given, or undefined. One string is one address: a value
+ * from an event such as "a@x, attacker@evil" must not add a recipient. Several addresses are a list.
+ */
+export function emailAddressProblem(params: Partial<Pick<EmailParams, (typeof ADDRESS_FIELDS)[number]>>): string | undefined {
+  for (const field of ADDRESS_FIELDS) {
+    const value = params[field] as unknown;
+    if (value === undefined || value === null) continue;
+    const list = Array.isArray(value) ? value : [value];
+    for (const item of list) {
+      const text = String(item).trim();
+      if (text === '') continue;
+      const found = addressparser(text, { flatten: true });
+      if (found.length > 1) {
+        const shown = found.map((a) => a.address || a.name).slice(0, 3).join('", "');
+        return `email step: \`${field}\` ${Array.isArray(value) ? 'has an entry that holds' : 'holds'} ${found.length} addresses ("${shown}"); one string is one address — for several, give a list (\`${field}: [a@example.com, b@example.com]\`) or a template that gives a list`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function addressList(value: string | string[] | undefined): string[] {
@@ -52,6 +77,8 @@ export async function runEmail(input: OutboundInput<EmailParams>, deps: EmailAct
     throw permanentFailure(PERMANENT.configuration, 'email step: SMTP_URL is not set (e.g. smtp://user:pass@mail.example.com:587)');
   }
   const { params, redactor } = fillSecrets(input.params, input.secretFields ?? [], deps.env);
+  const addressProblem = emailAddressProblem(params);
+  if (addressProblem) throw permanentFailure(PERMANENT.invalidParams, redactor.text(addressProblem));
   const to = addressList(params.to);
   const cc = addressList(params.cc);
   const bcc = addressList(params.bcc);

@@ -2,11 +2,12 @@
 // (network errors, timeouts, 408, 429, 5xx retry — honouring Retry-After; other 4xx fail at once).
 import { createHmac } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { HttpParams, HttpResult, Json, OutboundInput } from '../core/types.js';
-import { PERMANENT, TRANSIENT, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
+import type { HttpParams, HttpResult, Json, OutboundInput, SecretField } from '../core/types.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { PERMANENT, TRANSIENT, isApplicationFailure, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { idempotencyKey } from './ids.js';
-import { fillSecrets, type Env, type Redactor } from './secrets.js';
+import { fillSecrets, resolveSecret, secretEnvNames, type Env, type Redactor } from './secrets.js';
 import { activityContext, decodeBody, isJsonContentType, sendRequest, type OutboundResponse } from './transport.js';
 
 /** Responses above this are cut, so one big answer cannot bloat the run's history. */
@@ -44,8 +45,11 @@ function appendParams(target: URLSearchParams, record: Record<string, Json>): vo
   }
 }
 
-/** Turns validated step params into the request to send (no secrets resolved here; no I/O). */
-export function prepareHttpRequest(params: HttpParams, key: string, now: () => number = Date.now): PreparedRequest {
+/**
+ * Turns validated step params into the request to send (no secrets resolved here; no I/O).
+ * `redact` scrubs what goes into messages: the params may already hold secrets.
+ */
+export function prepareHttpRequest(params: HttpParams, key: string, now: () => number = Date.now, redact: (text: string) => string = (t) => t): PreparedRequest {
   if (typeof params.url !== 'string' || params.url === '') {
     throw permanentFailure(PERMANENT.invalidParams, 'http step: `url` is empty');
   }
@@ -53,7 +57,7 @@ export function prepareHttpRequest(params: HttpParams, key: string, now: () => n
   try {
     url = new URL(params.url);
   } catch {
-    throw permanentFailure(PERMANENT.invalidParams, `http step: \`url\` is not an absolute URL: ${params.url.slice(0, 200)}`);
+    throw permanentFailure(PERMANENT.invalidParams, `http step: \`url\` is not an absolute URL: ${redact(params.url).slice(0, 200)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw permanentFailure(PERMANENT.invalidParams, `http step: only http and https URLs can be called, not ${url.protocol}`);
@@ -158,31 +162,57 @@ export function displayUrl(url: URL): string {
   return copy.href;
 }
 
-function responseBody(res: OutboundResponse): Json {
+/** The response body for the run's history, with secrets redacted (also one the size cap cut in two). */
+function responseBody(res: OutboundResponse, redactor: Redactor): Json {
   const contentType = res.headers['content-type'];
   const text = decodeBody(res.body, contentType);
-  if (!res.truncated && isJsonContentType(contentType) && text.trim() !== '') {
+  if (res.truncated) return redactor.cutText(text);
+  if (isJsonContentType(contentType) && text.trim() !== '') {
     try {
-      return JSON.parse(text) as Json;
+      return redactor.json(JSON.parse(text) as Json);
     } catch {
-      return text;
+      return redactor.text(text);
     }
   }
-  return text;
+  return redactor.text(text);
 }
 
-function excerpt(res: OutboundResponse): string {
-  const text = decodeBody(res.body.subarray(0, ERROR_BODY_EXCERPT * 4), res.headers['content-type']).replace(/\s+/g, ' ').trim();
-  if (text === '') return '(empty body)';
-  return text.length > ERROR_BODY_EXCERPT ? `${text.slice(0, ERROR_BODY_EXCERPT)}…` : text;
+/** The start of a failed response's body for the error message: redacted whole first, then cut. */
+function excerpt(res: OutboundResponse, redactor: Redactor): string {
+  const decoded = decodeBody(res.body, res.headers['content-type']);
+  const text = redactor.excerpt(res.truncated ? redactor.cutText(decoded) : decoded, ERROR_BODY_EXCERPT);
+  return text === '' ? '(empty body)' : text;
+}
+
+/** A failure from below (guard, transport, parameters) with secrets scrubbed from its message. */
+function redactFailure(err: unknown, redactor: Redactor): unknown {
+  if (!isApplicationFailure(err) || redactor.size === 0) return err;
+  const message = redactor.text(err.message);
+  if (message === err.message) return err;
+  return ApplicationFailure.create({
+    type: err.type ?? undefined,
+    message,
+    nonRetryable: err.nonRetryable === true,
+    ...(err.nextRetryDelay !== undefined && err.nextRetryDelay !== null ? { nextRetryDelay: err.nextRetryDelay } : {}),
+  });
 }
 
 export async function runHttp(input: OutboundInput<HttpParams>, deps: HttpActivityDeps): Promise<HttpResult> {
   const { params, redactor } = fillSecrets(input.params, input.secretFields ?? [], deps.env);
   addDerivedSecrets(params, redactor);
+  try {
+    checkSecretBase(input.secretFields ?? [], deps.env);
+    return await exchange(input, params, redactor, deps);
+  } catch (err) {
+    throw redactFailure(err, redactor);
+  }
+}
+
+async function exchange(input: OutboundInput<HttpParams>, params: HttpParams, redactor: Redactor, deps: HttpActivityDeps): Promise<HttpResult> {
   const key = idempotencyKey(input.workflowId, input.stepPath);
   const accepts = parseExpect(params.expect);
-  const req = prepareHttpRequest(params, key);
+  const req = prepareHttpRequest(params, key, Date.now, (t) => redactor.text(t));
+  addUserInfoSecret(req.url, redactor);
   const label = redactor.text(`${req.method} ${displayUrl(req.url)}`);
   const ctx = activityContext();
   const started = Date.now();
@@ -213,12 +243,12 @@ export async function runHttp(input: OutboundInput<HttpParams>, deps: HttpActivi
     if (isRetryableStatus(res.status)) {
       const retryAfter = parseRetryAfter(res.headers['retry-after']);
       const wait = retryAfter !== undefined ? ` (server asks to retry in ${Math.round(retryAfter / 1000)} s)` : '';
-      throw transientFailure(TRANSIENT.httpStatus, redactor.text(`${what}${wait}: ${excerpt(res)}`), retryAfter);
+      throw transientFailure(TRANSIENT.httpStatus, redactor.text(`${what}${wait}: ${excerpt(res, redactor)}`), retryAfter);
     }
     const location = res.headers['location'];
     const why = res.status >= 300 && res.status < 400 && location
       ? `redirect to ${location} not followed (call that URL, or add ${res.status} to expect)`
-      : excerpt(res);
+      : excerpt(res, redactor);
     const expected = params.expect !== undefined ? ` (expected ${JSON.stringify(params.expect)})` : '';
     throw permanentFailure(PERMANENT.httpRejected, redactor.text(`${what}${expected}: ${why}`));
   }
@@ -227,10 +257,39 @@ export async function runHttp(input: OutboundInput<HttpParams>, deps: HttpActivi
     status: res.status,
     ok: res.status >= 200 && res.status < 300,
     headers: redactor.json(res.headers) as Record<string, string>,
-    body: redactor.json(responseBody(res)),
+    body: responseBody(res, redactor),
   };
   if (res.truncated) result.truncated = true;
   return result;
+}
+
+/**
+ * `{{ secret.API_URL }}/users/…`: a secret that begins the url is inserted as written (it is
+ * configuration, not event data), so it has to be a URL of its own — not a host or a path.
+ */
+function checkSecretBase(fields: readonly SecretField[], env: Env): void {
+  const field = fields.find((f) => f.path.length === 1 && f.path[0] === 'url');
+  const first = field?.parts[0];
+  if (first === undefined || typeof first === 'string') return;
+  let url: URL | undefined;
+  try {
+    url = new URL(resolveSecret(first.secret, env));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw permanentFailure(
+      PERMANENT.invalidParams,
+      `http step: secret.${first.secret} begins the url, so it must be an absolute http(s) URL like https://api.example.com; check the value of ${secretEnvNames(first.secret).at(-1)}`,
+    );
+  }
+}
+
+/** A URL's user-info travels as Basic auth: when it holds a secret, so does the header's base64. */
+function addUserInfoSecret(url: URL, redactor: Redactor): void {
+  if (redactor.size === 0 || (url.username === '' && url.password === '')) return;
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  if (redactor.text(pair) !== pair) redactor.add(Buffer.from(pair, 'utf8').toString('base64'));
 }
 
 /** Secrets also travel encoded (Basic auth); their encoded form must not leak back either. */

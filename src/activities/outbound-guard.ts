@@ -2,8 +2,10 @@
 // shape an event could make hookflow call the cloud metadata service or an internal admin API.
 // Addresses are checked after DNS resolution and the connection is pinned to the checked address,
 // so a DNS answer that changes between check and connect (rebinding) cannot slip through.
+// Ranges are checked with Node's net.BlockList; the tables follow IANA's special-purpose address
+// registries (every range not globally reachable), plus multicast.
 import { promises as dns } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { BlockList, type LookupFunction } from 'node:net';
 import { PERMANENT, TRANSIENT, permanentFailure, transientFailure } from './failures.js';
 
 export interface IpAddress {
@@ -15,6 +17,8 @@ export interface IpAddress {
 export interface Cidr {
   address: IpAddress;
   prefix: number;
+  /** HOOKFLOW_OUTBOUND_ALLOW entries may name one port (`127.0.0.1:9000`); none → every port. */
+  port?: number;
 }
 
 export interface ResolvedAddress {
@@ -99,14 +103,21 @@ export function parseCidr(text: string): Cidr | undefined {
   return prefix <= max ? { address, prefix } : undefined;
 }
 
+const familyOf = (ip: IpAddress): 'ipv4' | 'ipv6' => (ip.family === 4 ? 'ipv4' : 'ipv6');
+
+const cidrLists = new Map<string, BlockList>();
+
+/** Whether `ip` is in `cidr` (same family only: IPv4 inside IPv6 is handled by embeddedIpv4). */
 export function inCidr(ip: IpAddress, cidr: Cidr): boolean {
   if (ip.family !== cidr.address.family) return false;
-  let bits = cidr.prefix;
-  for (let i = 0; bits > 0; i++, bits -= 8) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if (((ip.bytes[i] as number) & mask) !== ((cidr.address.bytes[i] as number) & mask)) return false;
+  const key = `${formatIp(cidr.address)}/${cidr.prefix}`;
+  let list = cidrLists.get(key);
+  if (!list) {
+    list = new BlockList();
+    list.addSubnet(formatIp(cidr.address), cidr.prefix, familyOf(cidr.address));
+    cidrLists.set(key, list);
   }
-  return true;
+  return list.check(formatIp(ip), familyOf(ip));
 }
 
 export function formatIp(ip: IpAddress): string {
@@ -119,49 +130,74 @@ export function formatIp(ip: IpAddress): string {
 // ---------------------------------------------------------------------------------------------
 // Classification
 
-const cidr = (text: string): Cidr => {
-  const c = parseCidr(text);
-  if (!c) throw new Error(`bad built-in CIDR ${text}`);
-  return c;
-};
+/** One BlockList per reason; an address is checked against the lists of its own family only. */
+function ranges(family: 'ipv4' | 'ipv6', table: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [BlockList, string]> {
+  const byReason = new Map<string, BlockList>();
+  for (const [range, reason] of table) {
+    const [net = '', prefix = ''] = range.split('/');
+    let list = byReason.get(reason);
+    if (!list) byReason.set(reason, (list = new BlockList()));
+    list.addSubnet(net, Number(prefix), family);
+  }
+  return [...byReason].map(([reason, list]) => [list, reason] as const);
+}
 
-const BLOCKED: ReadonlyArray<readonly [Cidr, string]> = [
-  [cidr('0.0.0.0/8'), 'the unspecified network (0.0.0.0 reaches this machine)'],
-  [cidr('10.0.0.0/8'), 'a private address'],
-  [cidr('100.64.0.0/10'), 'a carrier-grade NAT (shared) address'],
-  [cidr('127.0.0.0/8'), 'a loopback address'],
-  [cidr('169.254.0.0/16'), 'a link-local address (this range holds cloud metadata services)'],
-  [cidr('172.16.0.0/12'), 'a private address'],
-  [cidr('192.168.0.0/16'), 'a private address'],
-  [cidr('224.0.0.0/4'), 'a multicast address'],
-  [cidr('240.0.0.0/4'), 'a reserved or broadcast address'],
-  [cidr('::/128'), 'the unspecified address'],
-  [cidr('::1/128'), 'a loopback address'],
-  [cidr('fc00::/7'), 'a private (unique local) address'],
-  [cidr('fe80::/10'), 'a link-local address'],
-  [cidr('fec0::/10'), 'a site-local address'],
-  [cidr('ff00::/8'), 'a multicast address'],
-];
+const BLOCKED_V4 = ranges('ipv4', [
+  ['0.0.0.0/8', 'the unspecified network (0.0.0.0 reaches this machine)'],
+  ['10.0.0.0/8', 'a private address'],
+  ['100.64.0.0/10', 'a carrier-grade NAT (shared) address'],
+  ['127.0.0.0/8', 'a loopback address'],
+  ['169.254.0.0/16', 'a link-local address (this range holds cloud metadata services)'],
+  ['172.16.0.0/12', 'a private address'],
+  ['192.0.0.0/24', 'an IETF protocol assignment (192.0.0.0/24)'],
+  ['192.0.2.0/24', 'a documentation address (TEST-NET-1)'],
+  ['192.88.99.0/24', 'a 6to4 relay anycast address (deprecated)'],
+  ['192.168.0.0/16', 'a private address'],
+  ['198.18.0.0/15', 'a benchmarking address (198.18.0.0/15)'],
+  ['198.51.100.0/24', 'a documentation address (TEST-NET-2)'],
+  ['203.0.113.0/24', 'a documentation address (TEST-NET-3)'],
+  ['224.0.0.0/4', 'a multicast address'],
+  ['240.0.0.0/4', 'a reserved or broadcast address'],
+]);
+
+const BLOCKED_V6 = ranges('ipv6', [
+  ['::/128', 'the unspecified address'],
+  ['::1/128', 'a loopback address'],
+  ['64:ff9b:1::/48', 'a local-use NAT64 address (64:ff9b:1::/48)'],
+  ['100::/64', 'a discard-only address (100::/64)'],
+  ['100:0:0:1::/64', 'a dummy IPv6 prefix address (100:0:0:1::/64)'],
+  ['2001::/23', 'an IETF protocol assignment (2001::/23: Teredo, benchmarking, ORCHID)'],
+  ['2001:db8::/32', 'a documentation address'],
+  ['2002::/16', 'a 6to4 address (2002::/16 embeds an IPv4 address)'],
+  ['3fff::/20', 'a documentation address'],
+  ['5f00::/16', 'a segment routing (SRv6) address'],
+  ['fc00::/7', 'a private (unique local) address'],
+  ['fe80::/10', 'a link-local address'],
+  ['fec0::/10', 'a site-local address'],
+  ['ff00::/8', 'a multicast address'],
+]);
 
 /** IPv6 forms that carry an IPv4 address in their last 32 bits and reach it. */
-const EMBEDDING_V4: ReadonlyArray<readonly [Cidr, string]> = [
-  [cidr('::ffff:0:0/96'), 'IPv4-mapped'],
-  [cidr('64:ff9b::/96'), 'NAT64'],
-  [cidr('::/96'), 'IPv4-compatible'],
-];
+const EMBEDDING_V4 = ranges('ipv6', [
+  ['::ffff:0:0/96', 'IPv4-mapped'],
+  ['64:ff9b::/96', 'NAT64'],
+  ['::/96', 'IPv4-compatible'],
+]);
 
 /** The IPv4 address inside an IPv4-mapped, NAT64 or IPv4-compatible IPv6 address. */
 export function embeddedIpv4(ip: IpAddress): { v4: IpAddress; form: string } | undefined {
   if (ip.family !== 6) return undefined;
-  for (const [range, form] of EMBEDDING_V4) {
-    if (inCidr(ip, range)) return { v4: { family: 4, bytes: ip.bytes.slice(12) }, form };
+  const text = formatIp(ip);
+  for (const [list, form] of EMBEDDING_V4) {
+    if (list.check(text, 'ipv6')) return { v4: { family: 4, bytes: ip.bytes.slice(12) }, form };
   }
   return undefined;
 }
 
 /** Why an address may not be reached by default (`a loopback address`, …), or undefined for public ones. */
 export function blockedReason(ip: IpAddress): string | undefined {
-  for (const [range, reason] of BLOCKED) if (inCidr(ip, range)) return reason;
+  const text = formatIp(ip);
+  for (const [list, reason] of ip.family === 4 ? BLOCKED_V4 : BLOCKED_V6) if (list.check(text, familyOf(ip))) return reason;
   const inner = embeddedIpv4(ip);
   if (inner) {
     const reason = blockedReason(inner.v4);
@@ -174,38 +210,64 @@ export function blockedReason(ip: IpAddress): string | undefined {
 // HOOKFLOW_OUTBOUND_ALLOW
 
 export interface AllowList {
-  /** Exact hostnames, lower case, no trailing dot. */
+  /** Exact hostnames, lower case, no trailing dot; `host:port` when the entry names a port. */
   hosts: string[];
-  /** From `*.example.internal` entries: `.example.internal`. */
+  /** From `*.example.internal` entries: `.example.internal` (`.example.internal:8443` with a port). */
   suffixes: string[];
+  /** Addresses and ranges; `port` set when the entry names one. */
   cidrs: Cidr[];
   /** Entries that are neither a hostname, an address nor a CIDR. */
   invalid: string[];
 }
 
+/** `entry:port` or `[v6]:port` → the entry and the port; a bare IPv6 (several colons) has none. */
+function splitPort(entry: string): { entry: string; port?: number } | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  const plain = bracketed ? undefined : /^([^:]+):(\d{1,5})$/.exec(entry);
+  const m = bracketed ?? plain;
+  if (!m) return entry.startsWith('[') ? undefined : { entry };
+  if (m[2] === undefined) return { entry: m[1]! };
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? { entry: m[1]!, port } : undefined;
+}
+
 export function parseAllowList(value: string | undefined): AllowList {
   const allow: AllowList = { hosts: [], suffixes: [], cidrs: [], invalid: [] };
   for (const raw of (value ?? '').split(',')) {
-    const entry = raw.trim().toLowerCase().replace(/\.$/, '');
-    if (entry === '') continue;
-    const range = parseCidr(entry);
-    if (range) allow.cidrs.push(range);
-    else if (/^\*\.[a-z0-9.-]+$/.test(entry)) allow.suffixes.push(entry.slice(1));
-    else if (/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(entry)) allow.hosts.push(entry);
+    const split = splitPort(raw.trim().toLowerCase());
+    if (split?.entry === '' && raw.trim() === '') continue;
+    const entry = split?.entry.replace(/\.$/, '');
+    const portSuffix = split?.port !== undefined ? `:${split.port}` : '';
+    const range = entry === undefined ? undefined : parseCidr(entry);
+    if (entry === undefined) allow.invalid.push(raw.trim());
+    else if (range) allow.cidrs.push(split?.port !== undefined ? { ...range, port: split.port } : range);
+    else if (/^\*\.[a-z0-9.-]+$/.test(entry)) allow.suffixes.push(entry.slice(1) + portSuffix);
+    else if (/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(entry)) allow.hosts.push(entry + portSuffix);
     else allow.invalid.push(raw.trim());
   }
   return allow;
 }
 
-export function isAllowedHost(hostname: string, allow: AllowList): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  return allow.hosts.includes(host) || allow.suffixes.some((s) => host.endsWith(s));
+/** The allowed host `entry` (with or without `:port`) covers `host` on `port`? */
+function entryCovers(entry: string, port: number | undefined, matches: (name: string) => boolean): boolean {
+  const colon = entry.lastIndexOf(':');
+  if (colon < 0) return matches(entry);
+  return port !== undefined && Number(entry.slice(colon + 1)) === port && matches(entry.slice(0, colon));
 }
 
-export function isAllowedAddress(ip: IpAddress, allow: AllowList): boolean {
-  if (allow.cidrs.some((c) => inCidr(ip, c))) return true;
+export function isAllowedHost(hostname: string, allow: AllowList, port?: number): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    allow.hosts.some((e) => entryCovers(e, port, (name) => name === host)) ||
+    allow.suffixes.some((e) => entryCovers(e, port, (suffix) => host.endsWith(suffix)))
+  );
+}
+
+export function isAllowedAddress(ip: IpAddress, allow: AllowList, port?: number): boolean {
+  const cidrs = allow.cidrs.filter((c) => c.port === undefined || c.port === port);
+  if (cidrs.some((c) => inCidr(ip, c))) return true;
   const inner = embeddedIpv4(ip);
-  return inner !== undefined && allow.cidrs.some((c) => inCidr(inner.v4, c));
+  return inner !== undefined && cidrs.some((c) => inCidr(inner.v4, c));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +288,7 @@ export class OutboundGuard {
    * The addresses a request to `hostname` may connect to. Throws a non-retryable OutboundRefused
    * failure when every address is loopback/link-local/private and not allowed.
    */
-  async resolve(hostname: string): Promise<ResolvedAddress[]> {
+  async resolve(hostname: string, port?: number): Promise<ResolvedAddress[]> {
     const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
     const literal = parseIp(host);
     let candidates: ResolvedAddress[];
@@ -241,14 +303,14 @@ export class OutboundGuard {
       }
       if (candidates.length === 0) throw transientFailure(TRANSIENT.network, `cannot resolve host ${host}: no addresses`);
     }
-    if (!literal && isAllowedHost(host, this.allow)) return candidates;
+    if (!literal && isAllowedHost(host, this.allow, port)) return candidates;
 
     const permitted: ResolvedAddress[] = [];
     const refused: string[] = [];
     for (const candidate of candidates) {
       const ip = parseIp(candidate.address);
       const reason = ip ? blockedReason(ip) : 'not an IP address';
-      if (reason === undefined || (ip && isAllowedAddress(ip, this.allow))) permitted.push(candidate);
+      if (reason === undefined || (ip && isAllowedAddress(ip, this.allow, port))) permitted.push(candidate);
       else refused.push(`${candidate.address} is ${reason}`);
     }
     if (permitted.length > 0) return permitted;
@@ -256,7 +318,8 @@ export class OutboundGuard {
     throw permanentFailure(
       PERMANENT.outboundRefused,
       `outbound request refused: ${shown}. Steps may not reach loopback, link-local or private addresses; ` +
-        `if this destination is intended, add ${literal ? formatIp(literal) : host} to HOOKFLOW_OUTBOUND_ALLOW (hostnames, IPs or CIDRs, comma-separated)`,
+        `if this destination is intended, add ${literal ? formatIp(literal) : host} to HOOKFLOW_OUTBOUND_ALLOW (hostnames, IPs or CIDRs, comma-separated; ` +
+        `${port !== undefined ? `${literal?.family === 6 ? `[${formatIp(literal)}]` : literal ? formatIp(literal) : host}:${port}` : 'host:port'} allows that port only)`,
     );
   }
 }

@@ -46,8 +46,9 @@ export function parseTtlSeconds(ttl: number | string | undefined): number | unde
 }
 
 function statusFailure(what: string, res: OutboundResponse, redactor: Redactor, goneHint: string): never {
-  const text = decodeBody(res.body.subarray(0, 2000), res.headers['content-type']).replace(/\s+/g, ' ').trim();
-  const message = redactor.text(`${what} → ${res.status}${text ? `: ${text.slice(0, 500)}` : ''}`);
+  // Redacted whole, then cut: a secret across the cut would otherwise survive in part.
+  const text = redactor.excerpt(decodeBody(res.body, res.headers['content-type']), 500);
+  const message = redactor.text(`${what} → ${res.status}${text ? `: ${text}` : ''}`);
   if (res.status === 404 || res.status === 410) throw permanentFailure(PERMANENT.subscriptionGone, `${message} (${goneHint})`);
   if (res.status === 408 || res.status === 429 || res.status >= 500) {
     throw transientFailure(TRANSIENT.push, message, parseRetryAfter(res.headers['retry-after']));

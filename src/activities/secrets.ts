@@ -48,7 +48,54 @@ export function resolveSecret(name: string, env: Env): string {
   );
 }
 
-/** Replaces known secret values (and their URL- and base64-encoded forms added by callers) in text. */
+/** `\u00e9` escapes for everything outside printable ASCII, as Python's json.dumps writes them. */
+function asciiJson(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Go's encoding/json also escapes <, > and & in strings. */
+function htmlSafeJson(text: string): string {
+  return text.replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The rest of `prefix + value` as the WHATWG URL serializer writes it: the value inside a path, query or fragment. */
+function inUrl(prefix: string, value: string): string | undefined {
+  try {
+    return new URL(prefix + value).href.slice(prefix.length);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every way a secret value can be written where it might be echoed back: as is, percent-encoded
+ * (encodeURIComponent, a form or `query:` value, inside a URL's path, query, fragment or user-info as
+ * the URL serializer writes them), JSON-escaped (as JavaScript, Python and Go write it), lower-cased
+ * (a host), and — when it is itself a URL — normalised (host lower-cased, default port dropped).
+ */
+export function secretForms(value: string): string[] {
+  const forms = new Set<string>([value, value.toLowerCase(), encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2)]);
+  for (const prefix of ['http://h/', 'http://h/?', 'http://h/#']) forms.add(inUrl(prefix, value) ?? value);
+  const u = new URL('http://h/');
+  u.password = value;
+  forms.add(u.password);
+  const json = JSON.stringify(value).slice(1, -1);
+  forms.add(json).add(asciiJson(json)).add(htmlSafeJson(asciiJson(json)));
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
+    try {
+      const url = new URL(value);
+      for (const href of [url.href, Object.assign(new URL(url.href), { username: '', password: '' }).href]) {
+        // A base URL without a path gains a "/" that `{{ secret.API }}/v1` does not show.
+        forms.add(href.endsWith('/') && !value.endsWith('/') ? href.slice(0, -1) : href);
+      }
+    } catch {
+      // not a URL after all
+    }
+  }
+  return [...forms];
+}
+
+/** Replaces known secret values, in every form they can take (secretForms), in text. */
 export class Redactor {
   private values: string[] = [];
 
@@ -57,7 +104,7 @@ export class Redactor {
   }
 
   add(value: string): void {
-    for (const form of [value, encodeURIComponent(value)]) {
+    for (const form of secretForms(value)) {
       if (form.length >= MIN_REDACTED_LENGTH && !this.values.includes(form)) this.values.push(form);
     }
     // Longest first, so a secret that contains another is replaced whole.
@@ -71,6 +118,32 @@ export class Redactor {
   text(input: string): string {
     let out = input;
     for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+    return out;
+  }
+
+  /**
+   * `input` redacted, then cut to `max` characters: in that order, so no secret survives in part
+   * at the cut. Whitespace runs are collapsed after redaction (a secret may hold spaces).
+   */
+  excerpt(input: string, max: number): string {
+    const text = this.text(input).replace(/\s+/g, ' ').trim();
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+  }
+
+  /**
+   * For text that was cut before it could be redacted (a response body over its cap): redacts it,
+   * and also a tail that is the start of a secret, which the cut left incomplete.
+   */
+  cutText(input: string): string {
+    let out = this.text(input);
+    for (const v of this.values) {
+      for (let k = Math.min(v.length - 1, out.length); k >= MIN_REDACTED_LENGTH; k--) {
+        if (out.endsWith(v.slice(0, k))) {
+          out = out.slice(0, out.length - k) + REDACTED;
+          break;
+        }
+      }
+    }
     return out;
   }
 

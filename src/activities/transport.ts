@@ -62,7 +62,8 @@ export async function sendRequest(req: OutboundRequest): Promise<OutboundRespons
     throw permanentFailure(PERMANENT.invalidParams, `${req.label}: only http and https can be called, not ${protocol}`);
   }
   const hostname = req.url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const addresses = req.guard ? await req.guard.resolve(hostname) : undefined;
+  const port = req.url.port !== '' ? Number(req.url.port) : protocol === 'https:' ? 443 : 80;
+  const addresses = req.guard ? await req.guard.resolve(hostname, port) : undefined;
 
   return new Promise<OutboundResponse>((resolve, reject) => {
     let settled = false;

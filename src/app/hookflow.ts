@@ -1,12 +1,14 @@
 // Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createWaitActivities } from '../activities/waits.js';
 import type { Config } from '../config.js';
+import { adminAccess } from '../ingress/admin-access.js';
 import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -15,7 +17,6 @@ import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
 import { Replayer } from '../intake/replay.js';
 import { requestsApi } from '../api/requests.js';
-import { adminAccess } from '../ingress/admin-access.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
@@ -33,8 +34,10 @@ export interface Roles {
 export interface Hookflow {
   config: Config;
   address: string;
-  /** Base URL of the ingress when it runs (port 0 → the one chosen). */
+  /** Base URL of the ingress when it runs (port 0 → the one chosen), reachable from this machine. */
   url?: string;
+  /** What the ingress is really bound to, for the banner: `all interfaces, port 3000` or `http://127.0.0.1:3000`. */
+  listening?: string;
   uiUrl?: string;
   recipes?: RecipeSet;
   client?: HookflowClient;
@@ -170,6 +173,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
     let url: string | undefined;
     let dispatcher: Dispatcher | undefined;
+    let listening: string | undefined;
     if (opts.roles.ingress && recipes && journal) {
       const localWorker = worker;
       const j = journal;
@@ -206,6 +210,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         publicUrl: config.publicUrl,
         logger,
         metrics,
+        env: config.env,
         ...(codec ? { codec: { codec, options: codecRouterOptionsFromEnv(config.env) } } : {}),
         health: async () => {
           const [temporal, stats] = await Promise.all([client.unhealthyReason(), j.stats().catch((err: unknown) => err as Error)]);
@@ -232,7 +237,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         },
       });
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.port, () => resolve(s));
+        const s = config.host ? app.listen(config.port, config.host, () => resolve(s)) : app.listen(config.port, () => resolve(s));
         s.once('error', reject);
       });
       // Requests Node's HTTP parser refuses before express sees them (431 header block too large, 400
@@ -245,16 +250,16 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       });
       cleanups.push(() => closeGracefully(server));
-      const port = (server.address() as { port: number }).port;
-      url = `http://127.0.0.1:${port}`;
+      ({ url, listening } = boundTo(server.address() as AddressInfo));
     }
 
     if (opts.roles.worker && !opts.roles.ingress && config.env.METRICS_PORT) {
       // A worker alone has no ingress: it serves its own /metrics and /healthz when asked to.
       const w = worker;
+      const metricsAccess = adminAccess(config.env);
       const server = createServer((req, res) => {
-        if (req.url === '/metrics') {
-          void metrics.scrape().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body));
+        if (req.url?.split('?')[0] === '/metrics') {
+          metricsAccess(req, res, () => void metrics.scrape().then((m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body)));
         } else if (req.url === '/healthz') {
           const state = w?.getState() ?? 'absent';
           res.writeHead(state === 'RUNNING' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: state === 'RUNNING', worker: state }));
@@ -264,13 +269,14 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(Number(config.env.METRICS_PORT), () => resolve());
+        if (config.host) server.listen(Number(config.env.METRICS_PORT), config.host, () => resolve());
+        else server.listen(Number(config.env.METRICS_PORT), () => resolve());
       });
-      say(`  worker metrics: http://localhost:${(server.address() as { port: number }).port}/metrics`);
+      say(`  worker metrics: ${boundTo(server.address() as AddressInfo).url}/metrics (listening on ${boundTo(server.address() as AddressInfo).listening})`);
       cleanups.push(() => closeGracefully(server));
     }
 
-    return { config, address, url, uiUrl: devServer?.uiUrl, recipes, client, journal, dispatcher, worker, devServer, metrics, stop };
+    return { config, address, url, listening, uiUrl: devServer?.uiUrl, recipes, client, journal, dispatcher, worker, devServer, metrics, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -290,12 +296,26 @@ function startPruner(journal: Journal, retentionMs: number, logger: Logger): Nod
 }
 
 /**
+ * The address a server really listens on, said plainly, and a URL this machine can call it at:
+ * `::`/`0.0.0.0` are every interface (reached here through loopback).
+ */
+export function boundTo(a: AddressInfo): { url: string; listening: string } {
+  const wildcard = a.address === '::' || a.address === '0.0.0.0';
+  const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
+  if (wildcard) return { url: `http://127.0.0.1:${a.port}`, listening: `all interfaces, port ${a.port} (set HOST to choose one)` };
+  return { url: `http://${host}:${a.port}`, listening: `http://${host}:${a.port}` };
+}
+
+/**
  * Stops taking connections, lets requests in flight finish, and closes keep-alive connections as
  * soon as they are idle (instead of waiting out the keep-alive timeout).
  */
 function closeGracefully(server: Server): Promise<void> {
   return new Promise<void>((resolve) => {
-    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+    // Express may have answered synchronously already (a 404, a refusal): only an open answer can still say it.
+    server.on('request', (_req, res) => {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    });
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
     server.close(() => {
       clearInterval(sweep);

@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateExpression } from '../core/expr.js';
+import { emailAddressProblem } from '../activities/email.js';
+import type { ActivityCall } from '../core/interpreter.js';
 import { runRecipeTest } from '../core/recipe-test.js';
-import type { RunInput, TriggerEvent } from '../core/types.js';
+import type { EmailParams, RunInput, TriggerEvent } from '../core/types.js';
 import type { Config } from '../config.js';
 import { IngressError } from '../ingress/errors.js';
 import { parseBody } from '../ingress/parse-body.js';
@@ -13,6 +15,10 @@ import { contentTypeFor, parseArgs } from './args.js';
 
 type Out = (line: string) => void;
 
+/** What the activities refuse before sending, so a recipe test fails where the real run would. */
+const sendCheck = (call: ActivityCall): string | undefined =>
+  call.kind === 'email' ? emailAddressProblem(call.params as Partial<EmailParams>) : undefined;
+
 /** `hookflow test [dir]`: every recipe's `tests:`, through the real interpreter, no side effects. */
 export async function testCommand(dir: string, env: Record<string, string | undefined>, out: Out): Promise<number> {
   const set = RecipeSet.load(dir, env);
@@ -20,7 +26,7 @@ export async function testCommand(dir: string, env: Record<string, string | unde
   let failed = 0;
   for (const recipe of set.current.recipes) {
     for (const test of recipe.tests ?? []) {
-      const r = await runRecipeTest(recipe, test);
+      const r = await runRecipeTest(recipe, test, undefined, sendCheck);
       if (r.passed) {
         passed++;
         out(`✓ ${recipe.name} › ${test.name}`);

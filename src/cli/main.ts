@@ -43,7 +43,7 @@ async function run(roles: Roles): Promise<void> {
   const lines = [`hookflow is up in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal at ${hf.address}`];
   if (hf.url && hf.recipes) {
     const sources = [...new Set(hf.recipes.current.recipes.map((r) => r.on.source))].sort();
-    lines.push(`  ingress:      ${config.publicUrl} (listening on ${hf.url})`);
+    lines.push(`  ingress:      ${config.publicUrl} (listening on ${hf.listening ?? hf.url})`);
     lines.push(`  health:       ${config.publicUrl}/healthz`);
     lines.push('  trigger URLs:');
     for (const s of sources) {

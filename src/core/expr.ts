@@ -16,6 +16,7 @@
 //   value that is exactly `{{ secret.NAME }}` (see template.ts). Any other use is a compile error.
 
 import { Environment, Optional } from '@marcbachmann/cel-js';
+import { RAW_FUNCTIONS } from './escape.js';
 import type { Json, JsonObject } from './types.js';
 
 export class ExprError extends Error {
@@ -42,6 +43,8 @@ export interface CompiledExpr {
   variableOffsets: ReadonlyMap<string, number>;
   /** Every `steps.<id>` / `steps["<id>"]` the expression reads, for load-time reference checks. */
   stepRefs: StepReference[];
+  /** `raw_url` / `raw_html` when the whole expression is one call of it: the template inserts the value unescaped. */
+  rawCall?: string;
   /** Evaluates against a context of plain JSON-ish values; throws ExprError. */
   evaluate(ctx: Record<string, unknown>): Json;
 }
@@ -65,6 +68,10 @@ for (const [op, fn] of Object.entries(arithmetic)) {
   env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
   env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
 }
+
+// raw_url(x) / raw_html(x): identity here; a template that is exactly one such call skips the
+// escaping of its place (see escape.ts).
+for (const name of RAW_FUNCTIONS) env.registerFunction(`${name}(dyn): dyn`, (x: unknown) => x);
 
 type Evaluator = (ctx: Record<string, unknown>) => unknown;
 
@@ -199,8 +206,14 @@ export function compileExpression(src: string): CompiledExpr {
   const checked = fn.check();
   if (!checked.valid) throw toExprError(checked.error, src, 'invalid expression');
 
+  const root = fn.ast;
+  const rawCall =
+    isNode(root) && root.op === 'call' && (RAW_FUNCTIONS as readonly string[]).includes((root.args as [string, unknown[]])[0]) && (root.args as [string, unknown[]])[1].length === 1
+      ? (root.args as [string, unknown[]])[0]
+      : undefined;
   const compiled: CompiledExpr = {
     source: src,
+    ...(rawCall !== undefined ? { rawCall } : {}),
     variables: new Set(analysis.variables.keys()),
     variableOffsets: analysis.variables,
     stepRefs: analysis.stepRefs,

@@ -2,6 +2,7 @@
 // (activities, timers, waiting for events, loop chunks run apart) goes through the `StepRuntime` it
 // is given: the Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
 // Steps are dispatched on a table keyed by step kind, so a kind without a handler is a type error.
+import { FIELD_ESCAPERS } from './escape.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
 import { parseDuration } from './duration.js';
@@ -342,7 +343,8 @@ export class Interpreter {
   }
 
   private async outbound(kind: OutboundKind, step: Step, raw: Json, scope: Scope, path: string): Promise<Executed> {
-    const { value, secretFields } = renderValue(raw, scope.ctx);
+    // Event data is encoded where it lands (url, html): see escape.ts.
+    const { value, secretFields } = renderValue(raw, scope.ctx, FIELD_ESCAPERS[kind]);
     const what = describeOutbound(kind, value);
     const { result, attempts } = await this.rt.call({
       kind,

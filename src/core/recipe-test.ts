@@ -38,6 +38,9 @@ function withSecretRefs(params: Json, fields: SecretField[]): Json {
   return copy;
 }
 
+/** The checks an activity makes before it sends (an email's addresses, say): a problem fails the step as in a real run. */
+export type SendCheck = (call: ActivityCall) => string | undefined;
+
 class MockRuntime implements StepRuntime {
   readonly actions: Action[] = [];
   private clock: number;
@@ -46,6 +49,7 @@ class MockRuntime implements StepRuntime {
   constructor(
     private readonly mocks: Record<string, Json>,
     start: number,
+    private readonly check?: SendCheck,
   ) {
     this.clock = start;
   }
@@ -66,6 +70,8 @@ class MockRuntime implements StepRuntime {
 
   async call(c: ActivityCall): Promise<{ result: Json; attempts: number }> {
     this.actions.push({ [c.kind]: withSecretRefs(c.params, c.secretFields) });
+    const problem = this.check?.(c);
+    if (problem !== undefined) throw new StepFailure(problem, 1);
     const mock = this.mockFor(c.stepId);
     if (mock && typeof mock === 'object' && !Array.isArray(mock) && '$fail' in mock) {
       throw new StepFailure(String(mock.$fail), c.retry.maximumAttempts);
@@ -161,7 +167,12 @@ export function compareExpectation(expect: Json, actions: Action[], result: RunR
   return diff;
 }
 
-export async function runRecipeTest(recipe: Recipe, test: RecipeTest, now = Date.parse('2026-01-01T00:00:00Z')): Promise<RecipeTestOutcome> {
+export async function runRecipeTest(
+  recipe: Recipe,
+  test: RecipeTest,
+  now = Date.parse('2026-01-01T00:00:00Z'),
+  check?: SendCheck,
+): Promise<RecipeTestOutcome> {
   const patterns = Array.isArray(recipe.on.event) ? recipe.on.event : [recipe.on.event];
   const firstExact = patterns.find((p) => !p.includes('*'));
   const event: TriggerEvent = {
@@ -183,7 +194,7 @@ export async function runRecipeTest(recipe: Recipe, test: RecipeTest, now = Date
     const diff = started === wantStarted ? [] : [started ? 'expected the recipe not to start, but it does' : `expected the recipe to start, but it does not: ${why?.reason ?? ''}`];
     return { name: test.name, passed: diff.length === 0, diff, actions: [], result };
   }
-  const rt = new MockRuntime(test.mocks ?? {}, now);
+  const rt = new MockRuntime(test.mocks ?? {}, now, check);
   const result = await new Interpreter(recipe, event, rt).run();
   const diff = compareExpectation(test.expect, rt.actions, result);
   return { name: test.name, passed: diff.length === 0, diff, actions: rt.actions, result };

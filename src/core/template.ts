@@ -7,7 +7,10 @@
 //   whose parts the sending activity joins with the real secret. Only the recipe's own template text
 //   can produce a SecretField: rendered data is never parsed again, so a webhook cannot forge one.
 // - A literal `{{` is written as `{{ "{{" }}`.
+// - With an Escaper (an http url, an email's html: escape.ts), every substituted value is encoded
+//   for where it lands, and the field is always a string.
 
+import type { Escaper } from './escape.js';
 import { compileExpression, ExprError } from './expr.js';
 import type { Json, SecretField, SecretPart } from './types.js';
 
@@ -134,8 +137,10 @@ function renderString(
   ctx: Record<string, unknown>,
   path: Array<string | number>,
   secretFields: SecretField[],
+  escaper?: Escaper,
 ): Json {
   const parts = parseTemplate(s);
+  if (escaper) return renderEscaped(parts, ctx, path, secretFields, escaper);
   if (!parts.some((p) => p.kind === 'secret')) return renderTemplate(s, ctx);
   const out: SecretPart[] = [];
   const push = (text: string): void => {
@@ -153,12 +158,59 @@ function renderString(
   return SECRET_PLACEHOLDER;
 }
 
-/** Renders every string in a recipe value (objects, arrays); lists the fields that need a secret. */
-export function renderValue(v: Json, ctx: Record<string, unknown>): { value: Json; secretFields: SecretField[] } {
+/** A field with an Escaper: each substituted value encoded for its place; secrets and literal text as written. */
+function renderEscaped(
+  parts: TemplatePart[],
+  ctx: Record<string, unknown>,
+  path: Array<string | number>,
+  secretFields: SecretField[],
+  escaper: Escaper,
+): Json {
+  const out: SecretPart[] = [];
+  const push = (text: string): void => {
+    const last = out[out.length - 1];
+    if (typeof last === 'string') out[out.length - 1] = last + text;
+    else if (text !== '') out.push(text);
+  };
+  let start = true;
+  for (const p of parts) {
+    if (p.kind === 'text') push(p.text);
+    else if (p.kind === 'secret') out.push({ secret: p.text });
+    else {
+      const text = stringifyValue(evalPart(p, ctx));
+      if (compileExpression(p.text).rawCall === escaper.raw) push(text);
+      else {
+        try {
+          push(escaper.escape(text, start));
+        } catch (e) {
+          throw new ExprError(`{{ ${p.text} }} ${(e as Error).message}`, p.offset);
+        }
+      }
+    }
+    start = false;
+  }
+  if (!out.some((x) => typeof x !== 'string')) return (out[0] as string | undefined) ?? '';
+  secretFields.push({ path: [...path], parts: out });
+  return SECRET_PLACEHOLDER;
+}
+
+/**
+ * Renders every string in a recipe value (objects, arrays); lists the fields that need a secret.
+ * `escapers` names top-level fields whose substituted values are encoded for where they land.
+ */
+export function renderValue(
+  v: Json,
+  ctx: Record<string, unknown>,
+  escapers: Readonly<Record<string, Escaper>> = {},
+): { value: Json; secretFields: SecretField[] } {
   const secretFields: SecretField[] = [];
   const path: Array<string | number> = [];
   const walk = (x: Json): Json => {
-    if (typeof x === 'string') return renderString(x, ctx, path, secretFields);
+    if (typeof x === 'string') {
+      const field = path.length === 1 ? path[0] : undefined;
+      const escaper = typeof field === 'string' && Object.hasOwn(escapers, field) ? escapers[field] : undefined;
+      return renderString(x, ctx, path, secretFields, escaper);
+    }
     if (x === null || typeof x !== 'object') return x;
     if (Array.isArray(x)) {
       return x.map((item, i) => {

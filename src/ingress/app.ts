@@ -11,9 +11,11 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
-import { codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
+import { CODEC_AUTH_TOKEN_ENV, codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
+import { adminAccess } from './admin-access.js';
 import { IngressError } from './errors.js';
 import { handleWebhook, sourceFor, storedHeaders, storedQuery } from './handle-webhook.js';
+import { queryOf } from './query.js';
 import { readRawBody } from './read-body.js';
 
 /** What /healthz reports: `ok` decides the status (200 while webhooks are accepted). */
@@ -34,6 +36,8 @@ export interface IngressDeps {
   api?: Router;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
   codec?: { codec: PayloadCodec; options: CodecRouterOptions };
+  /** The environment: HOOKFLOW_ADMIN_TOKEN guards the admin endpoints (unset → loopback clients only). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Seconds a provider should wait before retrying a webhook hookflow could not take. */
@@ -44,20 +48,10 @@ function sendError(res: Response, status: number, code: string, message: string)
   res.status(status).json({ error: { code, message } });
 }
 
-function queryOf(req: Request): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
-  const url = new URL(req.originalUrl, 'http://x');
-  for (const key of new Set(url.searchParams.keys())) {
-    const all = url.searchParams.getAll(key);
-    out[key] = all.length === 1 ? all[0]! : all;
-  }
-  return out;
-}
-
 /** The path and query as the request log keeps them: credential query parameters dropped. */
 function loggedPath(req: Request, source?: SourceConfig): string {
   const url = new URL(req.originalUrl, 'http://x');
-  const query = storedQuery(queryOf(req), source);
+  const query = storedQuery(queryOf(req.originalUrl), source);
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) qs.append(k, one);
   const s = qs.toString();
@@ -68,13 +62,18 @@ export function createIngress(deps: IngressDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Nothing answered here is meant to be sniffed into HTML (a hub.challenge echo least of all).
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
 
   app.get('/healthz', async (_req, res) => {
     const report = await deps.health();
     res.status(report.ok ? 200 : 503).json(report);
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', adminAccess(deps.env ?? {}), async (_req, res) => {
     if (!deps.metrics) return sendError(res, 404, 'no_metrics', 'metrics are not enabled in this process');
     const m = await deps.metrics.scrape();
     res.type(m.contentType).send(m.body);
@@ -132,7 +131,7 @@ export function createIngress(deps: IngressDeps): express.Express {
         publicUrl: deps.publicUrl + req.originalUrl,
         headers: req.headers,
         rawBody,
-        query: queryOf(req),
+        query: queryOf(req.originalUrl),
         receivedAt,
       };
       const outcome = handleWebhook(source, wreq, deps.recipes.current);
@@ -187,7 +186,13 @@ export function createIngress(deps: IngressDeps): express.Express {
     }
   });
 
-  if (deps.codec) app.use(codecRouter(deps.codec.codec, deps.codec.options));
+  if (deps.codec) {
+    // The codec's own token (HOOKFLOW_CODEC_AUTH_TOKEN) is one more token the admin rule accepts there.
+    const { authToken, ...options } = deps.codec.options;
+    const extraTokens = authToken ? [{ token: authToken, env: CODEC_AUTH_TOKEN_ENV }] : [];
+    app.use('/codec', adminAccess(deps.env ?? {}, { extraTokens, allowPreflight: true }));
+    app.use(codecRouter(deps.codec.codec, options));
+  }
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
   // Errors thrown before a handler runs (a path like /hooks/%E0%A4%A fails to decode) would get

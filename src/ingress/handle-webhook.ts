@@ -6,6 +6,7 @@ import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor,
 import type { RecipeSnapshot } from '../recipes/recipe-set.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { IngressError } from './errors.js';
+import { checkDescribed, checkEventSize } from './event-limits.js';
 import { parseBody } from './parse-body.js';
 
 export type WebhookOutcome =
@@ -64,6 +65,7 @@ export function handleWebhook(source: SourceConfig, req: WebhookRequest, snapsho
   if (handshake) return { kind: 'handshake', ...handshake };
 
   const described = provider.describe(req, body, source, evaluateExpression);
+  checkDescribed(described);
   const event: TriggerEvent = {
     source: source.name,
     type: described.type,
@@ -73,6 +75,7 @@ export function handleWebhook(source: SourceConfig, req: WebhookRequest, snapsho
     headers: storedHeaders(req.headers, source),
     query: req.query,
   };
+  checkEventSize(event, req.rawBody.length);
   return { kind: 'event', event, matched: snapshot.index.match(event) };
 }
 

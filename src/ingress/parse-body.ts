@@ -1,10 +1,12 @@
 // Raw bytes + Content-Type → the JSON value recipes see as `event`. Runs after the signature check
 // (which covers the raw bytes) and treats the body as hostile: bounded nesting, no prototype keys,
 // strict charset decoding, no XML DTDs.
-import { TextDecoder } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Json } from '../core/types.js';
+import { decodeText } from './charset.js';
 import { IngressError } from './errors.js';
+import { formPairs } from './parse-form.js';
+import { quoteBigIntegers } from './json-big-integers.js';
 
 export const MAX_DEPTH = 64;
 
@@ -12,7 +14,7 @@ const ACCEPTED =
   'application/json (or any +json), application/x-www-form-urlencoded, text/xml or application/xml (or any +xml), text/plain';
 
 /** Keys that would reach Object.prototype through a later merge/assign downstream. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 /** XML names cannot contain NUL, so this marks a renamed forbidden tag unambiguously. */
 const DROPPED = '\u0000dropped';
 
@@ -71,60 +73,6 @@ export function parseBody(
   return parseXml(text);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Charsets
-
-function decoderFor(charset: string): TextDecoder {
-  try {
-    return new TextDecoder(charset, { fatal: true });
-  } catch {
-    throw new IngressError(415, 'unsupported_charset', `charset "${charset}" is not supported. Send UTF-8 (or another WHATWG encoding label).`);
-  }
-}
-
-function decodeText(raw: Buffer, charset: string): string {
-  const decoder = decoderFor(charset);
-  try {
-    return decoder.decode(raw); // strips a BOM of that encoding
-  } catch {
-    throw new IngressError(
-      400,
-      'invalid_charset',
-      `The body is not valid ${decoder.encoding}${firstBadUtf8(raw, decoder.encoding)}. Fix the charset in Content-Type or the bytes sent.`,
-    );
-  }
-}
-
-/** For UTF-8, where the first invalid byte is: helps find a Latin-1 body sent as UTF-8. */
-function firstBadUtf8(raw: Buffer, encoding: string): string {
-  if (encoding !== 'utf-8') return '';
-  let lo = 0;
-  let hi = raw.length;
-  // Binary search for the shortest invalid prefix (a prefix ending mid-character also fails, so allow 3 bytes slack).
-  const valid = (n: number): boolean => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, n), { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (valid(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  // A prefix that stops inside a multi-byte character is valid when streaming: the culprit is its lead byte.
-  let at = lo;
-  for (let back = 1; back <= 3 && lo - back >= 0; back++) {
-    const b = raw[lo - back] ?? 0;
-    if ((b & 0xc0) === 0x80) continue;
-    if (b >= 0xc0) at = lo - back;
-    break;
-  }
-  return ` (first invalid byte at offset ${at}: 0x${(raw[at] ?? 0).toString(16).padStart(2, '0')})`;
-}
-
 /** `<?xml version="1.0" encoding="GBK"?>`: the charset of an XML body sent without one in Content-Type. */
 function xmlDeclaredEncoding(raw: Buffer): string | undefined {
   const head = raw.subarray(0, 200).toString('latin1');
@@ -135,20 +83,35 @@ function xmlDeclaredEncoding(raw: Buffer): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/** Nesting depth outside strings, checked before JSON.parse so a hostile body costs one linear scan. */
-function checkJsonDepth(text: string): void {
+/**
+ * Nesting depth outside strings, checked before JSON.parse so a hostile body costs one linear scan.
+ * The same pass lists the runs of 16+ digits outside strings: only they can be integers beyond 2^53.
+ */
+function scanJson(text: string): { longRuns: Array<[number, number]> } {
   let depth = 0;
   let inString = false;
+  let runStart = -1;
+  const longRuns: Array<[number, number]> = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped char
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (runStart < 0) runStart = i;
+      continue;
+    }
+    if (runStart >= 0 && i - runStart >= 16) longRuns.push([runStart, i]);
+    runStart = -1;
+    if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_DEPTH) throw tooDeep();
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+  if (runStart >= 0 && text.length - runStart >= 16) longRuns.push([runStart, text.length]);
+  return { longRuns };
 }
 
 function tooDeep(): IngressError {
@@ -157,13 +120,24 @@ function tooDeep(): IngressError {
 
 function parseJson(text: string): Json {
   if (text.trim() === '') throw new IngressError(400, 'invalid_json', 'The body is empty but Content-Type says JSON.');
-  checkJsonDepth(text);
+  const { longRuns } = scanJson(text);
+  // Integers beyond 2^53 arrive as strings of their exact digits (ids must not collapse).
+  const exact = longRuns.length > 0 ? quoteBigIntegers(text, longRuns) : text;
   try {
     // The reviver triples parse time, so only pay for it when a forbidden key could be there
     // (spelled out, or hidden behind a \u escape).
-    if (!/__proto__|constructor|prototype|\\u/.test(text)) return JSON.parse(text) as Json;
-    return JSON.parse(text, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as Json;
-  } catch (err) {
+    if (!/__proto__|constructor|prototype|\\u/.test(exact)) return JSON.parse(exact) as Json;
+    return JSON.parse(exact, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as Json;
+  } catch (first) {
+    // Report the error as the sender wrote it: quoting moved the positions after it.
+    let err = first;
+    if (exact !== text) {
+      try {
+        JSON.parse(text);
+      } catch (original) {
+        err = original;
+      }
+    }
     const at = jsonErrorOffset(text, (err as Error).message);
     const where = at === undefined ? '' : ` at ${lineCol(text, at)}`;
     throw new IngressError(400, 'invalid_json', `The body is not valid JSON${where}: ${(err as Error).message}`);
@@ -288,27 +262,10 @@ class JsonLocator {
 // ---------------------------------------------------------------------------------------------
 // Forms
 
-/** application/x-www-form-urlencoded in any charset: percent-decoding yields bytes of that charset. */
+/** application/x-www-form-urlencoded in any charset; a repeated name gives a list. */
 function parseForm(raw: Buffer, charset: string): Json {
-  const decoder = decoderFor(charset);
   const out: { [key: string]: Json } = {};
-  const decode = (part: Buffer): string => {
-    try {
-      return decoder.decode(percentDecode(part));
-    } catch {
-      throw new IngressError(400, 'invalid_charset', `A form field is not valid ${decoder.encoding} once percent-decoded. Fix the charset in Content-Type.`);
-    }
-  };
-  let start = 0;
-  while (start <= raw.length) {
-    let end = raw.indexOf(0x26, start); // '&'
-    if (end < 0) end = raw.length;
-    const pair = raw.subarray(start, end);
-    start = end + 1;
-    if (pair.length === 0) continue;
-    const eq = pair.indexOf(0x3d); // '='
-    const name = decode(eq < 0 ? pair : pair.subarray(0, eq));
-    const value = eq < 0 ? '' : decode(pair.subarray(eq + 1));
+  for (const [name, value] of formPairs(raw, charset)) {
     if (FORBIDDEN_KEYS.has(name)) continue;
     const prev = Object.hasOwn(out, name) ? out[name] : undefined;
     if (prev === undefined) out[name] = value;
@@ -316,33 +273,6 @@ function parseForm(raw: Buffer, charset: string): Json {
     else out[name] = [prev, value];
   }
   return out;
-}
-
-function hexVal(c: number | undefined): number {
-  if (c === undefined) return -1;
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
-
-/** `+` → space, `%XX` → byte; a `%` not followed by two hex digits stays as it is (as browsers do). */
-function percentDecode(part: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(part.length);
-  let n = 0;
-  for (let i = 0; i < part.length; i++) {
-    const c = part[i] as number;
-    if (c === 0x2b) out[n++] = 0x20;
-    else if (c === 0x25) {
-      const hi = hexVal(part[i + 1]);
-      const lo = hexVal(part[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out[n++] = hi * 16 + lo;
-        i += 2;
-      } else out[n++] = c;
-    } else out[n++] = c;
-  }
-  return out.subarray(0, n);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,14 +16,20 @@ export async function readRawBody(req: IncomingMessage, limit: number, source: s
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge();
+  try {
+    for await (const chunk of req) {
+      const b = chunk as Buffer;
+      size += b.length;
+      if (size > limit) {
+        req.resume();
+        throw tooLarge();
+      }
+      chunks.push(b);
     }
-    chunks.push(b);
+  } catch (err) {
+    if (err instanceof IngressError) throw err;
+    // The sender hung up mid-body (ECONNRESET, "aborted"): its mistake, answered to nobody, not our error.
+    throw new IngressError(400, 'request_aborted', `the client closed the connection after ${size} byte(s) of the body (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return Buffer.concat(chunks, size);
 }

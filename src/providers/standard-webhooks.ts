@@ -15,13 +15,44 @@ import {
 } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt, userHeader } from './fields.js';
 import { IngressError } from '../ingress/errors.js';
+import type { SourceConfig } from '../core/types.js';
 import type { Provider, WebhookRequest } from './types.js';
 
 const LABEL = 'Standard Webhooks';
 
-/** The HMAC key of a `whsec_<base64>` secret (the prefix is optional, as in the reference library). */
-export function standardWebhooksKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+const BASE64_KEY = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
+
+/**
+ * The HMAC key of a `whsec_<base64>` secret (the prefix is optional, as in the reference library);
+ * undefined when the rest is not base64 or decodes to nothing — an empty key would let anyone sign.
+ */
+export function standardWebhooksKey(secret: string): Buffer | undefined {
+  const text = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  if (!BASE64_KEY.test(text)) return undefined;
+  const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+  return key.length > 0 ? key : undefined;
+}
+
+/** Why a secret cannot key Standard Webhooks, for load-time and request-time messages; undefined if it can. */
+export function standardWebhooksKeyProblem(secret: string): string | undefined {
+  if (standardWebhooksKey(secret) !== undefined) return undefined;
+  const shown = secret.length > 12 ? `${secret.slice(0, 10)}…` : secret;
+  return `"${shown}" gives no HMAC key: a Standard Webhooks secret is "whsec_" followed by the base64 of a non-empty key`;
+}
+
+/** The source's secrets that give a usable key; none → 401 naming where the secret comes from. */
+function usableSecrets(source: SourceConfig): string[] {
+  const secrets = secretsOf(source, LABEL);
+  const usable = secrets.filter((s) => standardWebhooksKey(s) !== undefined);
+  if (usable.length === 0) {
+    throw new IngressError(
+      401,
+      'no_secret',
+      `Source "${source.name}" (${LABEL}) has no usable secret: ${source.secretOrigin || 'its secret'} ${standardWebhooksKeyProblem(secrets[0] ?? '')}. ` +
+        'Set it to the whsec_… secret of this endpoint.',
+    );
+  }
+  return usable;
 }
 
 function prefixOf(req: WebhookRequest): 'webhook' | 'svix' {
@@ -35,7 +66,7 @@ export const standardWebhooks: Provider = {
   sensitiveHeaders: ['webhook-signature', 'svix-signature'],
 
   verify(req, source, now) {
-    const secrets = secretsOf(source, LABEL);
+    const secrets = usableSecrets(source);
     const p = prefixOf(req);
     const sig = signatureHeader(req, [`${p}-signature`], LABEL);
     const id = headerValue(req, `${p}-id`);
@@ -55,7 +86,10 @@ export const standardWebhooks: Provider = {
         `${sig.name} holds no "v1,<base64>" signature (only v1 — symmetric HMAC — is supported); got "${sig.value.slice(0, 80)}".`,
       );
     }
-    const ok = matchAny(secrets, given, (secret) => hmac('sha256', standardWebhooksKey(secret), `${id}.${ts}.`, req.rawBody));
+    const ok = matchAny(secrets, given, (secret) => {
+      const key = standardWebhooksKey(secret);
+      return key && hmac('sha256', key, `${id}.${ts}.`, req.rawBody);
+    });
     if (!ok) throw badSignature(source, LABEL, sig.name, secrets.length);
     checkTimestamp(ts, `${p}-timestamp`, now, DEFAULT_TOLERANCE_S);
   },
@@ -73,7 +107,9 @@ export const standardWebhooks: Provider = {
     // A --header webhook-id:… keeps its id, to try dedupe by sending the same delivery twice.
     const id = userHeader(headers, 'webhook-id') ?? `msg_${randomBytes(12).toString('hex')}`;
     const ts = String(Math.floor(now.getTime() / 1000));
-    const signature = hmac('sha256', standardWebhooksKey(secret), `${id}.${ts}.`, body).toString('base64');
+    const key = standardWebhooksKey(secret);
+    if (!key) throw new Error(`cannot sign as Standard Webhooks: ${standardWebhooksKeyProblem(secret) ?? ''}`);
+    const signature = hmac('sha256', key, `${id}.${ts}.`, body).toString('base64');
     return {
       headers: mergeHeaders({ 'Content-Type': contentType }, headers, {
         'webhook-id': id,

@@ -46,19 +46,34 @@ export class RecipeSet {
     return resolveSource(name, this.current.sources, this.env);
   }
 
+  /** Loads the folder again; never throws: anything that goes wrong is a failed reload that keeps the last good set. */
   reload(): { ok: true } | { ok: false; problems: Problem[] } {
-    const { recipes, sources, problems } = loadRecipes(this.dir, this.env);
-    if (problems.length > 0) return { ok: false, problems };
-    this.current = snapshotOf(recipes, sources);
-    return { ok: true };
+    try {
+      const { recipes, sources, problems } = loadRecipes(this.dir, this.env);
+      if (problems.length > 0) return { ok: false, problems };
+      this.current = snapshotOf(recipes, sources);
+      return { ok: true };
+    } catch (err) {
+      const message = `the recipes could not be read: ${err instanceof Error ? err.message : String(err)}`;
+      return { ok: false, problems: [{ file: this.dir, line: 1, col: 1, message }] };
+    }
   }
 
-  /** Hot reload: re-reads the folder shortly after it changes. */
+  /** Hot reload: re-reads the folder shortly after it changes. Runs on a timer, so nothing may escape it. */
   watch(onReload: (r: ReturnType<RecipeSet['reload']>) => void): void {
     this.watcher = watch(this.dir, () => {
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => onReload(this.reload()), 200);
+      this.timer = setTimeout(() => {
+        const result = this.reload();
+        try {
+          onReload(result);
+        } catch {
+          // A failing listener (a logger, say) must not take the server down.
+        }
+      }, 200);
     });
+    // A watcher error (the folder removed, too many watches) is reported by the next reload, not thrown.
+    this.watcher.on('error', () => {});
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ExprError, compileExpression } from '../core/expr.js';
 import type { GenericVerify, SourceConfig } from '../core/types.js';
+import { standardWebhooksKeyProblem } from '../providers/standard-webhooks.js';
 import { schemaProblems, sourcesValidator } from './schema.js';
 import { YamlFile, type Path, type Problem } from './yaml.js';
 
@@ -40,14 +41,34 @@ export function parseSize(value: string | number): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-/** Replaces `${VAR}` with the variable's value ('' when unset); returns the names it used. */
-export function interpolateEnv(value: string, env: Record<string, string | undefined>): { value: string; vars: string[] } {
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces `${VAR}` with the variable's value ('' when unset); returns the names it used and those unset. */
+export function interpolateEnv(value: string, env: Record<string, string | undefined>): { value: string; vars: string[]; unset: string[] } {
   const vars: string[] = [];
-  const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+  const unset: string[] = [];
+  const out = value.replace(ENV_REF, (_, name: string) => {
     vars.push(name);
-    return env[name] ?? '';
+    const v = env[name];
+    if (v === undefined || v === '') unset.push(name);
+    return v ?? '';
   });
-  return { value: out, vars };
+  return { value: out, vars, unset };
+}
+
+/**
+ * Unset variables that would silently shorten a secret: `tok-${UNSET}` becomes the guessable
+ * `tok-`. A comma-separated item that is exactly one `${VAR}` may be unset — it then gives no
+ * secret at all, and the source refuses requests naming the variable.
+ */
+export function unsetInSecret(raw: string, env: Record<string, string | undefined>): string[] {
+  const found: string[] = [];
+  for (const item of raw.split(',')) {
+    const text = item.trim();
+    if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(text)) continue;
+    for (const name of interpolateEnv(text, env).unset) if (!found.includes(name)) found.push(name);
+  }
+  return found;
 }
 
 /** The config of a source: declared in sources.yaml, else a preset configured from the environment. */
@@ -145,13 +166,28 @@ export function loadSourcesFile(
       secrets = splitSecrets(value);
       const where = typeof src.secret === 'string' ? [...path, 'secret'] : [...path, 'verify', 'secret'];
       secretOrigin = vars.length > 0 ? vars.join(',') : `sources.yaml:${y.problemAt(y.valueOffset(where), '').line}`;
+      const unset = unsetInSecret(rawSecret, env);
+      for (const name of unset) {
+        problems.push(y.at(where, `\${${name}} is not set, so this secret would be what is left around it: set ${name} in the environment (or .env)`));
+      }
+      if (unset.length === 0 && (provider === 'standard-webhooks' || provider === 'svix')) {
+        for (const secret of secrets) {
+          const why = standardWebhooksKeyProblem(secret);
+          if (why) problems.push(y.at(where, `${vars.length > 0 ? `${vars.join(', ')}: ` : ''}${why}`));
+        }
+      }
     } else {
       secretOrigin = secretEnvVar(name);
       secrets = splitSecrets(env[secretOrigin]);
     }
     if (isObject(verify) && isObject(verify['basic']) && typeof verify['basic']['username'] === 'string') {
-      verify['basic'] = { username: interpolateEnv(verify['basic']['username'], env).value };
+      const username = interpolateEnv(verify['basic']['username'], env);
+      for (const unset of username.unset) {
+        problems.push(y.at([...path, 'verify', 'basic', 'username'], `\${${unset}} is not set: set ${unset} in the environment (or .env); an empty part of a user name is not a credential`));
+      }
+      verify['basic'] = { username: username.value };
     }
+    if (problems.length > before) continue;
     const config: SourceConfig = { name, provider, secrets, secretOrigin, maxBody };
     if (verify !== undefined) config.verify = verify as GenericVerify;
     if (typeof src.event === 'string') config.event = src.event;

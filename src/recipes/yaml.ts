@@ -1,6 +1,9 @@
 // YAML with positions: parse a file keeping node ranges, and find the line:col of a value, of a key,
 // or of a character inside a string scalar (for an error at an offset inside a template or CEL).
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
+
+/** Alias expansions allowed when building values: far above real recipes, far below an alias bomb. */
+export const MAX_ALIAS_COUNT = 1000;
 
 export interface Problem {
   file: string;
@@ -15,6 +18,7 @@ export class YamlFile {
   readonly lines: LineCounter = new LineCounter();
   readonly doc: Document.Parsed;
   readonly problems: Problem[] = [];
+  private readonly value: unknown;
 
   constructor(
     readonly file: string,
@@ -26,14 +30,33 @@ export class YamlFile {
       const message = e.message.split('\n')[0] ?? e.message;
       this.problems.push({ file, line: at.line, col: at.col, message: `YAML: ${message}` });
     }
+    if (this.problems.length > 0) return;
+    try {
+      this.value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      // The yaml package throws (no position) when aliases expand past the cap: point at the first alias.
+      this.problems.push(this.problemAt(this.firstAliasOffset(), `YAML: ${/alias/i.test((e as Error).message) ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?): write the values out instead` : (e as Error).message}`));
+    }
   }
 
   get ok(): boolean {
-    return this.doc.errors.length === 0;
+    return this.problems.length === 0;
   }
 
+  /** The document as plain values (built once); undefined when it has problems. */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    return this.value;
+  }
+
+  private firstAliasOffset(): number {
+    let offset = 0;
+    visit(this.doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    return offset;
   }
 
   problemAt(offset: number, message: string): Problem {

@@ -136,4 +136,24 @@ describe('email activity', () => {
     assert.equal(failure.type, 'EmailRejected');
     assert.match(failure.message, /no recipient/);
   });
+
+  test('one string is one address: "a@x, b@y" in to (or a list entry) is refused before anything is sent; a list sends to each', async () => {
+    const acts = createActivities({ env: { SMTP_URL: smtp.url } });
+    const before = smtp.messages.length;
+    for (const params of [
+      { to: 'ann@example.com, attacker@evil.example', subject: 's' },
+      { to: ['ann@example.com', 'bob@example.com; eve@evil.example'], subject: 's' },
+      { to: 'ann@example.com', from: 'a@example.com, b@example.com', subject: 's' },
+    ] as EmailParams[]) {
+      const failure = await failureOf(run(activityEnv(), acts.email, input(params)));
+      assert.equal(failure.type, 'InvalidParams', JSON.stringify(params));
+      assert.equal(failure.nonRetryable, true);
+      assert.match(failure.message, /holds \d addresses .*give a list/);
+    }
+    assert.equal(smtp.messages.length, before, 'nothing was sent');
+    await run(activityEnv(), acts.email, input({ to: ['ann@example.com', 'bob@example.com'], cc: '"Doe, John" <j@example.com>', subject: 'two' }));
+    const [mail] = (await smtp.waitForMessages(before + 1)).slice(before);
+    assert.deepEqual(mail!.envelope.to.sort(), ['ann@example.com', 'bob@example.com', 'j@example.com']);
+  });
+
 });

@@ -323,3 +323,86 @@ describe('http activity: secrets', () => {
     assert.equal(sink.requests.length, before);
   });
 });
+
+describe('http activity: a secret that begins the url', () => {
+  test('must be an absolute http(s) URL: a bare host is refused without retry, its value not shown', async () => {
+    const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_API_URL: 'api.internal.example' } });
+    const failure = await failureOf(run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [{ secret: 'API_URL' }, '/v3/users/u1'] }])));
+    assert.equal(failure.type, 'InvalidParams');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /secret\.API_URL begins the url.*HOOKFLOW_SECRET_API_URL/);
+    assert.ok(!failure.message.includes('api.internal.example'), failure.message);
+  });
+});
+
+describe('http activity: a secret is redacted in every form it takes, before anything is cut', () => {
+  let sink: httpSink.HttpSink;
+  const TOKEN = 'tok 12:34/"quoted"@x';
+  const secretEnv = { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,localhost', HOOKFLOW_SECRET_TOKEN: TOKEN };
+
+  before(async () => {
+    sink = await httpSink.start();
+  });
+  after(async () => {
+    await sink.close();
+  });
+
+  /** Runs one http step whose url is `prefix + secret TOKEN + suffix`; returns its failure or result as text, and the log lines. */
+  async function attempt(url: [string, string], secret = 'TOKEN', env: Record<string, string> = secretEnv): Promise<{ text: string; logs: string }> {
+    const lines: string[] = [];
+    const logger = { info: (o: object, m?: string) => void lines.push(JSON.stringify(o) + (m ?? '')), warn: (o: object, m?: string) => void lines.push(JSON.stringify(o) + (m ?? '')) };
+    const acts = createActivities({ env, logger });
+    try {
+      const result = await run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [url[0], { secret }, url[1]] }]));
+      return { text: JSON.stringify(result), logs: lines.join('\n') };
+    } catch (err) {
+      return { text: (err as Error).message, logs: lines.join('\n') };
+    }
+  }
+
+  const leaks = (text: string, secret: string): string[] =>
+    [secret, encodeURIComponent(secret), new URL(`http://h/?${secret}`).search.slice(1), JSON.stringify(secret).slice(1, -1), secret.slice(0, -1), secret.slice(1)].filter((f) => f.length > 3 && text.includes(f));
+
+  test('a secret with spaces and quotes in the URL: not in the failure, not in the log, in no encoding', async () => {
+    sink.script([{ status: 404, body: 'no such key' }]);
+    const { text, logs } = await attempt([`${sink.url}/k?key=`, '']);
+    assert.match(text, /→ 404/);
+    assert.deepEqual(leaks(text, TOKEN), [], text);
+    assert.deepEqual(leaks(logs, TOKEN), [], logs);
+    assert.match(logs, /\[redacted\]/);
+  });
+
+  test('a secret URL with an upper-case host is not printed in its normalised form', async () => {
+    const secretUrl = `http://LocalHost:${sink.port}/hooks/T0001/B0002/abcdefSECRETpath`;
+    sink.script([{ status: 500, body: 'down' }]);
+    const { text } = await attempt(['', ''], 'HOOK', { ...secretEnv, HOOKFLOW_SECRET_HOOK: secretUrl });
+    assert.match(text, /→ 500/);
+    assert.ok(!text.includes('abcdefSECRETpath'), text);
+    assert.ok(!text.toLowerCase().includes(secretUrl.toLowerCase()), text);
+  });
+
+  test('an error body is redacted before it is cut at 500 characters (no 17 of 18 characters left)', async () => {
+    const token = 'abcdefghijklmnopqr'; // 18 characters, straddling the cut at 500
+    sink.script([{ status: 400, body: `${'x'.repeat(490)} ${token} tail` }]);
+    const { text } = await attempt([`${sink.url}/x?t=`, ''], 'SHORT', { ...secretEnv, HOOKFLOW_SECRET_SHORT: token });
+    assert.match(text, /→ 400/);
+    assert.deepEqual(leaks(text, token), [], text);
+    assert.ok(!text.includes(token.slice(0, 9)), text);
+  });
+
+  test('a JSON error body echoing the secret JSON-escaped is redacted', async () => {
+    sink.script([{ status: 422, body: { error: `bad key ${TOKEN}` } }]);
+    const { text } = await attempt([`${sink.url}/x?key=`, '']);
+    assert.match(text, /→ 422/);
+    assert.deepEqual(leaks(text, TOKEN), [], text);
+  });
+
+  test('a response cut at its 64 KiB cap inside a secret keeps none of it in the result', async () => {
+    const token = 'zyxwvutsrqponmlkjihg';
+    const cap = 64 * 1024;
+    sink.script([{ status: 200, headers: { 'content-type': 'text/plain' }, body: `${'y'.repeat(cap - 10)}${token}${'y'.repeat(100)}` }]);
+    const { text } = await attempt([`${sink.url}/big?t=`, ''], 'SHORT', { ...secretEnv, HOOKFLOW_SECRET_SHORT: token });
+    assert.match(text, /"truncated":true/);
+    assert.ok(!text.includes(token.slice(0, 10)), text.slice(-200));
+  });
+});

@@ -144,6 +144,58 @@ describe('parseAllowList', () => {
   });
 });
 
+describe('the IANA special-purpose ranges (net.BlockList) and allow-list ports', () => {
+  const refused: Array<[string, RegExp]> = [
+    ['64:ff9b:1::a9fe:a9fe', /local-use NAT64/],
+    ['64:ff9b:1:ffff::1', /local-use NAT64/],
+    ['2002:7f00:1::1', /6to4/],
+    ['2002:a9fe:a9fe::', /6to4/],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', /Teredo/],
+    ['2001:2::1', /IETF protocol assignment/],
+    ['2001:db8::1', /documentation/],
+    ['3fff::1', /documentation/],
+    ['100::1', /discard-only/],
+    ['5f00::1', /segment routing/],
+    ['192.0.0.1', /IETF protocol assignment/],
+    ['192.0.0.170', /IETF protocol assignment/],
+    ['192.0.2.10', /TEST-NET-1/],
+    ['198.18.0.1', /benchmarking/],
+    ['198.19.255.254', /benchmarking/],
+    ['198.51.100.7', /TEST-NET-2/],
+    ['203.0.113.9', /TEST-NET-3/],
+    ['192.88.99.1', /6to4 relay/],
+    ['::ffff:198.18.0.1', /benchmarking.*IPv4-mapped/],
+  ];
+  for (const [ip, reason] of refused) {
+    test(`${ip} → ${reason.source}`, () => assert.match(blockedReason(parseIp(ip)!) ?? '(public)', reason));
+  }
+  for (const ip of ['198.20.0.1', '192.0.3.1', '192.1.0.1', '2003::1', '2001:4860:4860::8888', '64:ff9b::808:808']) {
+    test(`${ip} stays public`, () => assert.equal(blockedReason(parseIp(ip)!), undefined));
+  }
+
+  test('entries may name a port: 127.0.0.1:9000, [::1]:9000, host:port, *.suffix:port; bad ports are reported', () => {
+    const allow = parseAllowList('127.0.0.1:9000, [::1]:9001, sink.test:8080, *.corp.internal:8443, [fd00::/8]:443, 10.0.0.0/8, host:0, host:99999, [::1');
+    assert.deepEqual(allow.hosts, ['sink.test:8080']);
+    assert.deepEqual(allow.suffixes, ['.corp.internal:8443']);
+    assert.deepEqual(allow.cidrs.map((c) => `${formatIp(c.address)}/${c.prefix}${c.port ? `:${c.port}` : ''}`), ['127.0.0.1/32:9000', '0:0:0:0:0:0:0:1/128:9001', 'fd00:0:0:0:0:0:0:0/8:443', '10.0.0.0/8']);
+    assert.deepEqual(allow.invalid, ['host:0', 'host:99999', '[::1']);
+  });
+
+  test('a port-limited entry allows that port only; an entry without a port allows every port', async () => {
+    const lookup: DnsLookup = async () => [{ address: '127.0.0.1', family: 4 }];
+    const guard = new OutboundGuard(parseAllowList('127.0.0.1:9000, sink.test:8080, [::1]:9001, 10.0.0.0/8'), lookup);
+    assert.deepEqual((await guard.resolve('127.0.0.1', 9000)).map((a) => a.address), ['127.0.0.1']);
+    const other = await failureOf(guard.resolve('127.0.0.1', 9999));
+    assert.equal(other.type, 'OutboundRefused');
+    assert.match(other.message, /127\.0\.0\.1:9999 allows that port only/);
+    assert.deepEqual((await guard.resolve('sink.test', 8080)).map((a) => a.address), ['127.0.0.1']);
+    assert.equal((await failureOf(guard.resolve('sink.test', 80))).type, 'OutboundRefused');
+    assert.deepEqual((await guard.resolve('[::1]', 9001)).map((a) => a.address), ['0:0:0:0:0:0:0:1']);
+    assert.equal((await failureOf(guard.resolve('[::1]', 9000))).type, 'OutboundRefused');
+    assert.deepEqual((await guard.resolve('10.1.2.3', 1)).map((a) => a.address), ['10.1.2.3']);
+  });
+});
+
 describe('OutboundGuard.resolve', () => {
   const dns: Record<string, string[]> = {
     'public.example': ['93.184.216.34'],
@@ -276,6 +328,17 @@ describe('outbound guard in front of real requests', () => {
     const req = sink.requests.at(-1);
     assert.equal(req?.path, '/pinned');
     assert.equal(req?.headers['host'], `hooks.internal.test:${sink.port}`);
+  });
+
+  test('HOOKFLOW_OUTBOUND_ALLOW=127.0.0.1:<port> lets that port through and no other', async () => {
+    const allowed = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: `127.0.0.1:${sink.port}` } });
+    const ok = await run(activityEnv(), allowed.http, http(`${sink.url}/port-ok`));
+    assert.equal(ok.status, 200);
+    const elsewhere = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: `127.0.0.1:${sink.port + 1}` } });
+    const before = sink.requests.length;
+    const failure = await failureOf(run(activityEnv(), elsewhere.http, http(`${sink.url}/port-no`)));
+    assert.equal(failure.type, 'OutboundRefused');
+    assert.equal(sink.requests.length, before);
   });
 
   test('a push endpoint on loopback is refused unless allowed', async () => {

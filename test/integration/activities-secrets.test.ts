@@ -108,3 +108,37 @@ describe('Redactor', () => {
     assert.deepEqual(r.json(input), { a: 'Bearer [redacted]', b: [1, '[redacted]', null, { '[redacted]': true }], c: 3 });
   });
 });
+
+describe('Redactor: every form a secret takes', () => {
+  test('URL-normalised forms of a secret URL (host case, default port, trailing slash, user-info dropped)', () => {
+    const r = new Redactor(['HTTPS://user:pw@API.Example.COM:443/v1/Hook?k=Ab']);
+    for (const shown of ['https://user:pw@api.example.com/v1/Hook?k=Ab', 'https://api.example.com/v1/Hook?k=Ab']) {
+      assert.equal(r.text(`POST ${shown} → 500`), 'POST [redacted] → 500', shown);
+    }
+    const base = new Redactor(['https://API.example.com:443']);
+    assert.equal(base.text('GET https://api.example.com/v3/users/7 → 404'), 'GET [redacted]/v3/users/7 → 404');
+  });
+
+  test('percent-encoded as a path, a query, a form value, user-info; JSON-escaped as JavaScript, Python and Go write it', () => {
+    const secret = 'p@ss w/"q"&<é>';
+    const r = new Redactor([secret]);
+    const forms = [
+      new URL(`http://h/a/${secret}`).pathname.slice(3),
+      new URL(`http://h/?k=${secret}`).search.slice(3),
+      new URLSearchParams({ k: secret }).toString().slice(2),
+      Object.assign(new URL('http://h/'), { password: secret }).password,
+      JSON.stringify(secret).slice(1, -1),
+      'p@ss w/\\"q\\"&<\\u00e9>',
+      'p@ss w/\\"q\\"\\u0026\\u003c\\u00e9\\u003e',
+    ];
+    for (const f of forms) assert.equal(r.text(`[${f}]`), '[[redacted]]', f);
+  });
+
+  test('excerpt redacts before cutting; cutText also removes a secret the cut left incomplete', () => {
+    const r = new Redactor(['abcdefghijklmnopqr']);
+    const body = `${'x'.repeat(490)}  abcdefghijklmnopqr tail`;
+    assert.ok(!r.excerpt(body, 500).includes('abcdefghi'), r.excerpt(body, 500));
+    assert.equal(r.cutText('answer: abcdefghij'), 'answer: [redacted]');
+    assert.equal(r.cutText('answer: abc'), 'answer: abc', 'shorter than 4 characters: left alone');
+  });
+});

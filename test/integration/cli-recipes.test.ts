@@ -2,7 +2,7 @@
 // RECIPES_DIR in a running ingress: a good edit is picked up, a broken one keeps the last good set.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, postJson, recipesDir, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
@@ -84,6 +84,23 @@ describe('hot reload', () => {
       await new Promise((r) => setTimeout(r, 1000));
       assert.deepEqual(await runsFor('e3'), ['a', 'b'], 'the last good set keeps running');
       assert.equal(hf.recipes!.current.recipes.length, 2);
+
+      // An alias bomb threw from the watcher's timer and took the process down; a file that cannot
+      // be read (a folder named *.yaml) did too. Both are failed reloads now.
+      const bomb = ['name: b', 'on: { source: ops, event: deploy }', 'vars:', '  a: &a [x, x, x, x, x, x, x, x, x, x]'];
+      for (const [n, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) bomb.push(`  ${n}: &${n} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+      bomb.push('steps:\n  - log: b\n');
+      writeFileSync(path.join(dir, 'b.yaml'), bomb.join('\n'));
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(await runsFor('e4'), ['a', 'b'], 'still serving, with the last good set');
+      const bombed = hf.recipes!.reload();
+      assert.ok(!bombed.ok && bombed.problems.some((p) => p.file.endsWith('b.yaml') && p.line === 5 && /aliases expand/.test(p.message)), JSON.stringify(bombed));
+      mkdirSync(path.join(dir, 'folder.yaml'));
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(await runsFor('e5'), ['a', 'b'], 'still serving, with the last good set');
+      const failed = hf.recipes!.reload();
+      assert.equal(failed.ok, false);
+      assert.match(JSON.stringify(failed), /could not be read: EISDIR/);
     } finally {
       await hf.stop();
     }

@@ -22,6 +22,9 @@ const SOURCES = `
 sources:
   open: { provider: generic, verify: none, event: body.kind }
   small: { provider: generic, verify: none, event: body.kind, max_body: 10kb }
+  ided: { provider: generic, verify: none, event: body.kind, id: 'headers["x-id"]' }
+  plain: { provider: generic, verify: none }
+  stripe-like: { provider: generic, verify: none, event: body.kind, id: body.id }
 `;
 const recipe = (source: string, event: string): string =>
   `name: h-${TAG}-${source}\non:\n  source: ${source}\n  event: "${event}"\nsteps:\n  - log: "{{ trigger.type }}"\n`;
@@ -148,6 +151,12 @@ const ROWS: Row[] = [
   { name: 'a NUL in the source name', req: () => ({ ...open('{}'), path: '/hooks/open%00' }), status: 404, code: 'unknown_source' },
   { name: 'a malformed percent escape in the source name', req: () => ({ ...open('{}'), path: '/hooks/%E0%A4%A' }), status: 400, code: 'bad_path' },
   { name: 'the source name in another case', req: () => ({ ...open('{}'), path: '/hooks/OPEN' }), status: 404, code: 'unknown_source' },
+  // --- what Temporal would refuse as an invalid argument (was: 503 temporal_unavailable, retried forever)
+  { name: 'a 1,000-character delivery id', req: () => ({ ...open('{"kind":"go"}', 'application/json', { headers: [['Content-Type', 'application/json'], ['X-Id', 'd'.repeat(1000)]] }), path: '/hooks/ided' }), status: 400, code: 'delivery_id_too_long', mentions: ['200 bytes'] },
+  { name: 'a 3,000-character event type', req: () => ({ ...open(json({ kind: 'k'.repeat(3000) })), path: '/hooks/ided' }), status: 400, code: 'event_type_too_long', mentions: ['200 bytes'] },
+  { name: 'a delivery id with an unpaired surrogate', req: () => ({ ...open('{"kind":"go","id":"a\\ud800b"}'), path: '/hooks/stripe-like' }), status: 400, code: 'invalid_delivery_id', mentions: ['surrogate'] },
+  { name: 'an event type with a control character', req: () => ({ ...open('{"kind":"go\\u0000"}'), path: '/hooks/ided' }), status: 400, code: 'invalid_event_type' },
+  { name: 'a 1 MiB text body of control characters (6 MiB as JSON)', req: () => ({ ...open(Buffer.alloc(1024 * 1024 - 1, 1), 'text/plain'), path: '/hooks/plain' }), status: 413, code: 'event_too_large', mentions: ['MiB'] },
   // --- methods
   ...['DELETE', 'PATCH', 'OPTIONS'].map((method): Row => ({ name: `method ${method}`, req: () => ({ ...open('{"kind":"go"}'), method }), status: 405, code: 'method_not_allowed', mentions: ['POST'], allow: 'GET, POST, PUT' })),
 ];
@@ -166,6 +175,9 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
         'github.yaml': recipe('github', '*'),
         'stripe.yaml': recipe('stripe', '*'),
         'sw.yaml': recipe('standard-webhooks', '*'),
+        'ided.yaml': recipe('ided', '*'),
+        'plain.yaml': recipe('plain', '*'),
+        'stripe-like.yaml': recipe('stripe-like', '*'),
       },
       env: { GITHUB_WEBHOOK_SECRET: GITHUB_SECRET, STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, STANDARD_WEBHOOKS_WEBHOOK_SECRET: SW_SECRET },
       roles: { ingress: true, worker: false },
@@ -251,6 +263,24 @@ describe('hostile requests to the ingress (real Temporal, ingress role)', () => 
     const stored = (await runInput(client, wf)).event.body as Record<string, unknown>;
     assert.equal(Object.hasOwn(stored, '__proto__'), false);
     assert.equal(Object.hasOwn(stored, 'constructor'), false);
+  });
+
+  test('integer ids beyond 2^53 stay exact: …993 and …992 are two deliveries, not one and a duplicate', async () => {
+    // 19 digits (a Discord/Twitter snowflake): as doubles, neighbours like these are the same number.
+    const base = `1${String(Date.now()).slice(-7)}${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+    const ids: string[] = [];
+    for (const last of ['3', '2']) {
+      const id = `${base}${last}`;
+      const res = await rawRequest(hf.url, { ...open(`{"kind":"go","id":${id}}`), path: '/hooks/stripe-like' });
+      assert.equal(res.status, 200, res.body.toString());
+      const answer = res.json as { event: { id: string }; runs: Array<{ workflowId: string; duplicate: boolean }> };
+      assert.equal(answer.event.id, id);
+      assert.equal(answer.runs[0]!.duplicate, false, `${id} was taken for a duplicate`);
+      accepted.add(answer.runs[0]!.workflowId);
+      ids.push(answer.runs[0]!.workflowId);
+      assert.equal(((await runInput(client, answer.runs[0]!.workflowId)).event.body as { id: unknown }).id, id, 'the body keeps the exact digits, as a string');
+    }
+    assert.notEqual(ids[0], ids[1]);
   });
 
   test('the edges of the limits and charsets that must be accepted', async () => {

@@ -75,6 +75,33 @@ describe('parseBody: JSON', () => {
   });
 });
 
+describe('parseBody: integers beyond 2^53', () => {
+  it('keeps them as strings of their exact digits; safe integers and non-integers stay numbers', () => {
+    const parsed = post(
+      '{"a":9007199254740993,"b":9007199254740992,"c":-9007199254740993,"safe":9007199254740991,"neg":-9007199254740991,' +
+        '"snowflakes":[1234567890123456789, 175928847299117063],"float":12345678901234567890.5,"exp":1e300,"small":42,' +
+        '"text":"9007199254740993 in a string","esc":"\\"9007199254740993","frac":0.12345678901234567890,"bigexp":12345678901234567890e2,"last":12345678901234567890}',
+      'application/json',
+    );
+    assert.deepEqual(parsed, {
+      a: '9007199254740993', b: '9007199254740992', c: '-9007199254740993', safe: 9007199254740991, neg: -9007199254740991,
+      snowflakes: ['1234567890123456789', '175928847299117063'], float: 12345678901234567890.5, exp: 1e300, small: 42,
+      text: '9007199254740993 in a string', esc: '"9007199254740993', frac: 0.12345678901234567890, bigexp: 12345678901234567890e2, last: '12345678901234567890',
+    });
+  });
+
+  it('ids derived from them stay distinct', () => {
+    const a = post('{"id":9007199254740993}', 'application/json') as { id: unknown };
+    const b = post('{"id":9007199254740992}', 'application/json') as { id: unknown };
+    assert.notEqual(String(a.id), String(b.id));
+  });
+
+  it('still drops forbidden keys, and reports errors at the position the sender wrote', () => {
+    assert.deepEqual(post('{"__proto__":{"x":1},"id":12345678901234567890}', 'application/json'), { id: '12345678901234567890' });
+    assertIngressError(() => post('{"id":12345678901234567890,"b":}', 'application/json'), 400, 'invalid_json', 'column 32');
+  });
+});
+
 describe('parseBody: form', () => {
   const FORM = 'application/x-www-form-urlencoded';
 

@@ -137,3 +137,17 @@ const truthy: Array<[Json, boolean]> = [
 for (const [v, want] of truthy) {
   test(`isTruthy(${JSON.stringify(v)}) is ${want}`, () => assert.equal(isTruthy(v), want));
 }
+
+test('CEL reads own properties only: a polluted Object.prototype and a __proto__ key reach nothing', () => {
+  const proto = Object.prototype as Record<string, unknown>;
+  proto['pollutedForTest'] = 'leak';
+  try {
+    const query = JSON.parse('{"__proto__":{"pollutedForTest":"x"},"a":"b"}') as Record<string, unknown>;
+    assert.equal(evaluateExpression('has(query.pollutedForTest)', { query: {} }), false);
+    assert.equal(evaluateExpression('has(query.constructor) || has(query.toString)', { query: {} }), false);
+    assert.equal(evaluateExpression('has(event.x.pollutedForTest)', { event: { x: {} } }), false);
+    assert.throws(() => evaluateExpression('query.pollutedForTest', { query }), /No such key/);
+  } finally {
+    delete proto['pollutedForTest'];
+  }
+});

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FIELD_ESCAPERS } from '../../../src/core/escape.js';
 import { ExprError } from '../../../src/core/expr.js';
 import { parseTemplate, renderTemplate, renderValue, SECRET_PLACEHOLDER, templateExpressions } from '../../../src/core/template.js';
 import type { Json } from '../../../src/core/types.js';
@@ -123,4 +124,45 @@ test('templateExpressions lists every expression with its path and offset', () =
       { path: ['body', 0], expr: 'event.name', offset: 6 },
     ],
   );
+});
+
+describe('escaping where event data lands (url, html)', () => {
+  const ctx = { event: { id: '../../admin?x=1#', tag: '1&admin=true', base: 'https://api.example.com/v1', dot: '..', html: '<b>"hi" & \'bye\'</b>', n: 7 } };
+  const url = (template: string) => renderValue({ url: template }, ctx, FIELD_ESCAPERS['http']).value;
+  const cases: Array<[string, unknown]> = [
+    ['https://h/users/{{ event.id }}', { url: 'https://h/users/..%2F..%2Fadmin%3Fx%3D1%23' }],
+    ['https://h/x?tag={{ event.tag }}&n={{ event.n }}', { url: 'https://h/x?tag=1%26admin%3Dtrue&n=7' }],
+    ['https://h/x#{{ event.id }}', { url: 'https://h/x#..%2F..%2Fadmin%3Fx%3D1%23' }],
+    ['{{ event.base }}/users/{{ event.id }}', { url: 'https://api.example.com/v1/users/..%2F..%2Fadmin%3Fx%3D1%23' }],
+    ['{{ event.base }}', { url: 'https://api.example.com/v1' }],
+    ['https://h/{{ raw_url(event.id) }}', { url: 'https://h/../../admin?x=1#' }],
+    ['https://h/{{ raw_html(event.id) }}', { url: 'https://h/..%2F..%2Fadmin%3Fx%3D1%23' }],
+  ];
+  for (const [template, want] of cases) it(`url ${template}`, () => assert.deepEqual(url(template), want));
+
+  it('refuses ".." and "." values in a url, and a base that is no absolute http(s) URL, naming the expression', () => {
+    assert.throws(() => url('https://h/users/{{ event.dot }}/x'), /\{\{ event\.dot \}\} gives "\.\.", which would step up the url's path/);
+    assert.throws(() => url('{{ event.tag }}/x'), /\{\{ event\.tag \}\} gives "1&admin=true", which begins the url, so it must be an absolute http\(s\) URL/);
+    assert.throws(() => url('{{ event.id }}'), /begins the url/);
+  });
+
+  it('a secret base stays a secret part; data after it is encoded', () => {
+    const r = renderValue({ url: '{{ secret.API_URL }}/users/{{ event.id }}' }, ctx, FIELD_ESCAPERS['http']);
+    assert.deepEqual(r.secretFields, [{ path: ['url'], parts: [{ secret: 'API_URL' }, '/users/..%2F..%2Fadmin%3Fx%3D1%23'] }]);
+  });
+
+  it('html: substituted values escaped, literal markup and raw_html() as written; other fields untouched', () => {
+    const r = renderValue({ html: '<p>{{ event.html }}</p>{{ raw_html(event.html) }}', text: '{{ event.html }}', subject: '{{ event.html }}' }, ctx, FIELD_ESCAPERS['email']);
+    assert.deepEqual(r.value, {
+      html: '<p>&lt;b&gt;&quot;hi&quot; &amp; &#39;bye&#39;&lt;/b&gt;</p><b>"hi" & \'bye\'</b>',
+      text: '<b>"hi" & \'bye\'</b>',
+      subject: '<b>"hi" & \'bye\'</b>',
+    });
+    assert.deepEqual(renderValue({ html: '{{ event.html }}' }, ctx, FIELD_ESCAPERS['email']).value, { html: '&lt;b&gt;&quot;hi&quot; &amp; &#39;bye&#39;&lt;/b&gt;' });
+  });
+
+  it('outside the escaped fields, and in other steps, nothing changes (raw_* are identity functions)', () => {
+    assert.deepEqual(renderValue({ url: 'https://h/{{ event.id }}', query: { t: '{{ event.tag }}' } }, ctx).value, { url: 'https://h/../../admin?x=1#', query: { t: '1&admin=true' } });
+    assert.equal(renderTemplate('{{ raw_url(event.tag) }}-{{ raw_html(event.n) }}', ctx), '1&admin=true-7');
+  });
 });

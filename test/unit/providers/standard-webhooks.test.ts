@@ -97,3 +97,27 @@ describe('standard-webhooks preset', () => {
     assertIngressError(() => sw.verify(req(sig(SECRET, 'msg_2b8Zq', NOW_S, invoice)), src([]), NOW), 401, 'no_secret', 'STANDARD_WEBHOOKS_WEBHOOK_SECRET');
   });
 });
+
+describe('standard-webhooks: a secret that gives no key', () => {
+  // An empty HMAC key is a key anyone has: a delivery signed with it must never pass.
+  const forged = (secret: string) => {
+    const empty = createHmac('sha256', Buffer.alloc(0)).update(`msg_2b8Zq.${NOW_S}.`).update(invoice).digest('base64');
+    return sw.verify(req(`v1,${empty}`), src([secret]), NOW);
+  };
+  for (const secret of ['whsec_', 'whsec_!!!!', 'whsec_a', 'whsec_abc!def']) {
+    it(`${JSON.stringify(secret)} refuses every request, naming the variable`, () => {
+      assertIngressError(() => forged(secret), 401, 'no_secret', 'STANDARD_WEBHOOKS_WEBHOOK_SECRET', 'whsec_');
+    });
+  }
+
+  it('an unusable secret next to a good one (rotation) is skipped, the good one still works', () => {
+    sw.verify(req(sig(SECRET, 'msg_2b8Zq', NOW_S, invoice)), src(['whsec_', SECRET]), NOW);
+    assertIngressError(() => forged(`whsec_,${SECRET}`.split(',')[0]!), 401, 'no_secret');
+  });
+
+  it('base64url keys (the reference library accepts both alphabets) still verify', () => {
+    const url = 'whsec_' + Buffer.from('a key with ~~~ and ??? in base64').toString('base64url');
+    assert.match(url, /[-_]/);
+    sw.verify(req(sig(url, 'msg_2b8Zq', NOW_S, invoice)), src([url]), NOW);
+  });
+});

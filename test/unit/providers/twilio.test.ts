@@ -110,3 +110,55 @@ describe('twilio preset', () => {
     assert.equal(twilioSignature(LIB.token, LIB.url, params).toString('base64'), LIB.signature);
   });
 });
+
+describe('twilio preset: what is verified is what is parsed', () => {
+  const status = fixture('twilio/status-delivered.form').toString('utf8');
+  const signedFor = (params: Record<string, string | string[]>) => twilioLib.getExpectedTwilioSignature(TOKEN, URL_, params);
+  const paramsOf = (body: string) => {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body)) out[k] = Object.hasOwn(out, k) ? [out[k] as string, v].flat() : v;
+    return out;
+  };
+  const good = signedFor(paramsOf(status));
+
+  // Each body splits the signed bytes differently: twilio's own library gives it the original
+  // signature, so only the shape of the values can tell it from the delivery Twilio sent.
+  const shifted: Array<[string, string, RegExp]> = [
+    ['both statuses renamed (MessageStatusd=elivered): it would read as a new incoming message', status.replace('SmsStatus=delivered', 'SmsStatusd=elivered').replace('MessageStatus=delivered', 'MessageStatusd=elivered'), /SmsStatus or MessageStatus/],
+    ['MessageStatus folded into the MessageSid value: a new delivery id', status.replace('&MessageStatus=delivered', '').replace(/MessageSid=(SM[0-9a-f]+)/, 'MessageSid=$1MessageStatusdelivered'), /not a Twilio SID/],
+  ];
+  for (const [name, body, why] of shifted) {
+    it(`a boundary shift keeps the signature but cannot rename the delivery: ${name}`, () => {
+      assert.equal(signedFor(paramsOf(body)), good, 'the same signature, by twilio\'s own library');
+      const r = formReq(body, good);
+      twilio.verify(r, src(), NOW);
+      const err = assertIngressError(() => twilio.describe(r, bodyOf(r), src(), noEvaluate), 400, (why.source.includes('SID') ? 'invalid_twilio_delivery' : 'no_event_type'));
+      assert.match(err.message, why);
+    });
+  }
+
+  it('a status repeated (its copies collapse in the signature) cannot name the delivery', () => {
+    const body = `${status}&MessageStatus=delivered&SmsStatus=delivered`;
+    const r = formReq(body, signedFor(paramsOf(body)));
+    assert.equal(signedFor(paramsOf(body)), good, 'twilio dedupes repeated values');
+    twilio.verify(r, src(), NOW);
+    assertIngressError(() => twilio.describe(r, bodyOf(r), src(), noEvaluate), 400, 'invalid_twilio_delivery', 'MessageStatus is sent 2 times');
+  });
+
+  it('the declared charset is the one verified: Latin-1 signed as é passes, bytes that only UTF-8 would blur fail', () => {
+    const latin1 = `${status}&Body=caf%E9`;
+    const headers = { 'Content-Type': `${FORM}; charset=iso-8859-1` };
+    const ok = request({ body: latin1, url: URL_, headers: { ...headers, 'X-Twilio-Signature': signedFor({ ...paramsOf(status), Body: 'café' }) } });
+    twilio.verify(ok, src(), NOW);
+    assert.equal((bodyOf(ok) as { Body: string }).Body, 'café');
+    // A signature over U+FFFD (what a UTF-8 reading of any lone high byte gives) must not cover %E8 read as Latin-1.
+    const blurred = request({ body: `${status}&Body=caf%E8`, url: URL_, headers: { ...headers, 'X-Twilio-Signature': signedFor({ ...paramsOf(status), Body: 'caf\ufffd' }) } });
+    assertIngressError(() => twilio.verify(blurred, src(), NOW), 401, 'bad_signature');
+  });
+
+  it('real deliveries still describe as before', () => {
+    const r = formReq(status, good);
+    twilio.verify(r, src(), NOW);
+    assert.deepEqual(twilio.describe(r, bodyOf(r), src(), noEvaluate), { type: 'message.delivered', id: 'SM1f0e8ae6ade43cb3c0ce4525424e404f:delivered' });
+  });
+});

@@ -27,7 +27,7 @@ for (const input of ['', 'big', '5tb', '0', '-1kb', 0, 1.5]) {
 test('splitSecrets and interpolateEnv', () => {
   assert.deepEqual(splitSecrets(' a, b ,,c '), ['a', 'b', 'c']);
   assert.deepEqual(splitSecrets(undefined), []);
-  assert.deepEqual(interpolateEnv('x-${A}-${B}-$C', { A: '1' }), { value: 'x-1--$C', vars: ['A', 'B'] });
+  assert.deepEqual(interpolateEnv('x-${A}-${B}-$C', { A: '1' }), { value: 'x-1--$C', vars: ['A', 'B'], unset: ['B'] });
 });
 
 test('a preset needs no file: its secrets come from <SOURCE>_WEBHOOK_SECRET, comma-separated for rotation', () => {
@@ -98,4 +98,42 @@ test('sources.yaml problems carry line:col and leave the bad source out', () => 
     'sources.yaml:9:26 unknown field "colour" in sources.d (allowed: provider, secret, verify, event, id, max_body)',
   ]);
   assert.deepEqual([...sources.keys()], ['ok']);
+});
+
+test('an unset ${VAR} inside a secret is a load problem at its position, naming the variable', () => {
+  const text = `sources:
+  tok:
+    provider: generic
+    verify: { token: { header: X-Token }, secret: "tok-\${UNSET_TOKEN}" }
+  sw: { provider: standard-webhooks, secret: "whsec_\${UNSET_KEY}" }
+  who:
+    provider: generic
+    verify: { basic: { username: "\${UNSET_USER}" }, secret: pw }
+  whole: { provider: github, secret: "\${UNSET_WHOLE}" }
+  rotating: { provider: github, secret: "\${SET_ONE},\${UNSET_OLD}" }
+`;
+  const { sources, problems } = loadSourcesFile('sources.yaml', { SET_ONE: 'one' }, text);
+  assert.deepEqual(problems.map(formatProblem), [
+    'sources.yaml:4:51 ${UNSET_TOKEN} is not set, so this secret would be what is left around it: set UNSET_TOKEN in the environment (or .env)',
+    'sources.yaml:5:46 ${UNSET_KEY} is not set, so this secret would be what is left around it: set UNSET_KEY in the environment (or .env)',
+    'sources.yaml:8:34 ${UNSET_USER} is not set: set UNSET_USER in the environment (or .env); an empty part of a user name is not a credential',
+  ]);
+  // A secret that is exactly one unset variable gives no secret: the source refuses requests naming it.
+  assert.deepEqual([sources.get('whole')?.secrets, sources.get('whole')?.secretOrigin], [[], 'UNSET_WHOLE']);
+  assert.deepEqual(sources.get('rotating')?.secrets, ['one']);
+  assert.deepEqual([...sources.keys()], ['whole', 'rotating']);
+});
+
+test('a Standard Webhooks secret that decodes to an empty key is a load problem', () => {
+  const text = `sources:
+  a: { provider: standard-webhooks, secret: "whsec_" }
+  b: { provider: svix, secret: "\${B_SECRET}" }
+  c: { provider: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }
+`;
+  const { sources, problems } = loadSourcesFile('sources.yaml', { B_SECRET: 'whsec_!!!!' }, text);
+  assert.deepEqual(problems.map(formatProblem), [
+    'sources.yaml:2:45 "whsec_" gives no HMAC key: a Standard Webhooks secret is "whsec_" followed by the base64 of a non-empty key',
+    'sources.yaml:3:32 B_SECRET: "whsec_!!!!" gives no HMAC key: a Standard Webhooks secret is "whsec_" followed by the base64 of a non-empty key',
+  ]);
+  assert.deepEqual([...sources.keys()], ['c']);
 });
