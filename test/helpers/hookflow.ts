@@ -12,6 +12,11 @@ import { createLogger } from '../../src/log.js';
 // Shared with the benches and drills, which own them (bench/ never imports from test/).
 export { freePort, unsignedSource } from '../../bench/lib.js';
 
+/** A fresh intake journal file in its own temp folder. */
+export function journalFile(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-journal-')), 'intake.db');
+}
+
 export function temporalAddress(): string {
   const a = process.env.TEMPORAL_ADDRESS;
   if (!a) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test`, which starts a Temporal dev server');
@@ -49,8 +54,9 @@ export async function startTestHookflow(opts: TestHookflowOptions): Promise<Hook
     TEMPORAL_ADDRESS: opts.address ?? temporalAddress(),
     TEMPORAL_TASK_QUEUE: opts.taskQueue ?? uniqueTaskQueue('hf'),
     HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',
-    // Each hookflow of a test has its own journal, as each has its own task queue.
-    HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
+    // Each hookflow of a test has its own journal, as each has its own task queue (not in the
+    // recipes folder: its writes would wake the hot-reload watcher).
+    HOOKFLOW_JOURNAL_URL: journalFile(),
     ...opts.env,
   };
   const config = loadConfig(env, process.cwd());

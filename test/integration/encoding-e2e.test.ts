@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { runRecipeTest } from '../../src/core/recipe-test.js';
 import type { Recipe, RunResult } from '../../src/core/types.js';
-import { postJson, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
+import { postJson, startTestHookflow, unsignedSource, resultOf } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 import { start as startSmtp, type TestSmtpServer } from '../helpers/smtp-server.js';
 
@@ -43,7 +43,7 @@ describe('event data in urls, addresses and html (real Temporal, SMTP and HTTP s
     const res = await postJson(`${hf.url}/hooks/app`, { id: `${body.type}-${Date.now()}-${Math.random()}`, ...body });
     assert.equal(res.status, 200, JSON.stringify(res.json));
     try {
-      return (await hf.client!.client.workflow.getHandle(res.json.runs[0].workflowId).result()) as RunResult;
+      return await resultOf<RunResult>(hf.client!.client, res.json.runs[0].workflowId);
     } catch (err) {
       assert.ok(err instanceof WorkflowFailedError, String(err));
       return (err.cause as { details?: unknown[] }).details?.[0] as RunResult;

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { startHookflow, type Hookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
 import type { RunInput } from '../../src/core/types.js';
-import { eventually, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
+import { eventually, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, startedRun } from '../helpers/hookflow.js';
 
 const RECIPES = {
   'sources.yaml': unsignedSource('open'),
@@ -96,7 +96,7 @@ describe('requests at the edges', () => {
     });
     assert.equal(res.status, 200);
     const wid = ((await res.json()) as { runs: Array<{ workflowId: string }> }).runs[0]!.workflowId;
-    const history = await hf.client!.client.workflow.getHandle(wid).fetchHistory();
+    const history = await (await startedRun(hf.client!.client, wid)).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     const input = hf.client!.client.options.loadedDataConverter.payloadConverter.fromPayload(payload!) as RunInput;
     assert.deepEqual(Object.keys(input.event.query), ['__proto__[polluted]', 'keep']);

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { startHookflow, type Hookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, recipesDir, temporalAddress, uniqueTaskQueue, resultOf } from '../helpers/hookflow.js';
+import { postJson, recipesDir, temporalAddress, uniqueTaskQueue, resultOf, journalFile } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const TOKEN = 'let-me-in';
@@ -114,7 +114,7 @@ describe('metrics and logs of a working hookflow', () => {
       ...process.env,
       PORT: '0',
       RECIPES_DIR: dir,
-      HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
+      HOOKFLOW_JOURNAL_URL: journalFile(),
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('metrics'),
       HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',

@@ -3,14 +3,13 @@
 // and after a worker polls, that every run completes on the workers, and graceful shutdown: SIGTERM
 // to a worker lets its in-flight activity finish; SIGTERM to serve answers the request in flight.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun } from '../helpers/hookflow.js';
+import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun, journalFile } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 import { spawnHookflow, waitForOutput, type Proc } from '../helpers/processes.js';
 
@@ -81,7 +80,7 @@ describe('hookflow serve + two hookflow worker processes', () => {
       PUBLIC_URL: base,
       RECIPES_DIR: dir,
       // serve and the workers share one journal, as processes of one deployment on one machine do.
-      HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
+      HOOKFLOW_JOURNAL_URL: journalFile(),
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: taskQueue,
       HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1,::1,localhost',

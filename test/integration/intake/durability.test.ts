@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { eventually, freePort, postJson, recipesDir, resultOf, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource } from '../../helpers/hookflow.js';
+import { eventually, freePort, postJson, recipesDir, resultOf, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource, journalFile } from '../../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../../helpers/http-sink.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { killAll, spawnHookflow, waitForOutput, type Proc } from '../../helpers/processes.js';
@@ -84,7 +84,7 @@ describe('intake durability (child processes, real Temporal)', () => {
       ...process.env,
       PORT: String(port),
       RECIPES_DIR: dir,
-      HOOKFLOW_JOURNAL_URL: path.join(dir, '.intake.db'),
+      HOOKFLOW_JOURNAL_URL: journalFile(),
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('sigkill'),
       HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1',
