@@ -15,13 +15,13 @@ import {
 } from '@temporalio/workflow';
 import { StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from '../src/core/interpreter.js';
 import type { LoopChunk, LoopChunkResult } from '../src/core/loops.js';
-import { LOOP_CHUNK_WORKFLOW, type LoopChunkInput, type OutboundActivities, type WaitActivities } from '../src/core/runtime-contract.js';
+import { LOOP_CHUNK_WORKFLOW, type LoopChunkInput, type OutboundActivities, type JournalActivities } from '../src/core/runtime-contract.js';
 import type { Recipe, TriggerEvent } from '../src/core/types.js';
 import { wakeSignal } from './signals.js';
 
-// The wait activities are short database calls: local activities (a marker each in the history).
+// The journal activities are short database calls: local activities (a marker each in the history).
 // A journal that stays unreachable fails the step after ~10 minutes of retries, with the reason.
-const waits = proxyLocalActivities<WaitActivities>({
+export const journal = proxyLocalActivities<JournalActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 15 },
 });
@@ -75,6 +75,7 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
           params: c.params as never,
           secretFields: c.secretFields,
           context: { recipe: recipe.name, source: event.source, event_id: event.id },
+          maxAttempts: c.retry.maximumAttempts,
         });
         return { result: out.result, attempts: out.attempt };
       } catch (err) {
@@ -86,7 +87,7 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
       // The wait is recorded in the intake journal, which answers at once with an event that came
       // earlier in the run, or later hands the first matching delivery over by signal.
       const waitId = `${info.runId}:${spec.stepPath}:${waitCount++}`;
-      const { event: early } = await waits.waitSubscribe({
+      const { event: early } = await journal.waitSubscribe({
         id: waitId,
         workflowId: info.workflowId,
         source: spec.source,
@@ -100,7 +101,7 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
       const ok = await condition(() => woken.has(waitId), timeoutMs, { summary: `wait_for ${spec.events.join(' | ')} (${spec.stepPath})` });
       if (ok) return woken.get(waitId) ?? null;
       // Timed out: close the wait — unless an event won it at the last moment, which then counts.
-      const late = await waits.waitCancel(waitId);
+      const late = await journal.waitCancel(waitId);
       return late.event ?? woken.get(waitId) ?? null;
     },
     async runLoopChunk(chunk: LoopChunk): Promise<LoopChunkResult> {

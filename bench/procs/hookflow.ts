@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
-import { createWaitActivities } from '../../src/activities/waits.js';
+import { createJournalActivities } from '../../src/activities/journal.js';
 import { startHookflow } from '../../src/app/hookflow.js';
 import { loadConfig } from '../../src/config.js';
 import { createIngress } from '../../src/ingress/app.js';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), hf.metrics), ...createWaitActivities(waitJournal) },
+        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), hf.metrics), ...createJournalActivities(waitJournal) },
         home: config.home,
         tuning,
       });

@@ -6,9 +6,10 @@ import path from 'node:path';
 import express from 'express';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { createWaitActivities } from '../activities/waits.js';
+import { createJournalActivities } from '../activities/journal.js';
 import type { Config } from '../config.js';
 import { adminAccess } from '../ingress/admin-access.js';
+import { runWorkflowId } from '../core/runtime-contract.js';
 import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
@@ -16,11 +17,13 @@ import { RecipeSet } from '../recipes/recipe-set.js';
 import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
 import { Replayer } from '../intake/replay.js';
+import { Responder } from '../intake/respond.js';
 import { requestsApi } from '../api/requests.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { ScheduleKeeper } from '../schedules/keeper.js';
 import { codecFromEnv } from '../temporal/codec.js';
 import { codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
@@ -90,6 +93,8 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     }
   };
 
+  /** Work that follows every good reload (schedules), registered once its parts exist. */
+  const afterReload: Array<() => void> = [];
   try {
     let recipes: RecipeSet | undefined;
     if (opts.roles.ingress) {
@@ -97,8 +102,10 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
       if (opts.hotReload) {
         recipes.watch((r) => {
-          if (r.ok) logger.info({ recipes: recipes!.current.recipes.length }, 'recipes reloaded');
-          else logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+          if (r.ok) {
+            logger.info({ recipes: recipes!.current.recipes.length }, 'recipes reloaded');
+            for (const fn of afterReload) fn();
+          } else logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
         });
         cleanups.push(() => recipes!.close());
       }
@@ -136,6 +143,21 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     cleanups.push(() => client.close());
     await client.ensureSearchAttributes();
 
+    // Schedule recipes ↔ Temporal Schedules, now and after every reload.
+    if (recipes) {
+      const keeper = new ScheduleKeeper(client.client, config.taskQueue, logger);
+      const loaded = recipes;
+      const reconcile = (): Promise<void> =>
+        keeper.reconcile(loaded.current.recipes).then(
+          (r) => {
+            for (const f of r.failed) logger.error({ recipe: f.recipe, err: f.error }, 'could not keep the schedule of a recipe');
+          },
+          (err: unknown) => logger.error({ err: String(err) }, 'could not reconcile the schedules with the recipes'),
+        );
+      await reconcile();
+      afterReload.push(() => void reconcile());
+    }
+
     // The intake journal outlives the dispatcher and the worker in shutdown (pushed before them).
     // A worker alone opens it on its first wait_for.
     let journal: Journal | undefined;
@@ -158,7 +180,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), metrics, logger), ...createWaitActivities(journalForWaits) },
+        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), metrics, logger), ...createJournalActivities(journalForWaits) },
         home: config.home,
         dataConverter,
       });
@@ -181,6 +203,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         journal: j,
         starter: client,
         waker: client,
+        matcher: (event) => recipes!.current.index.match(event).map((recipe) => ({ recipe, workflowId: runWorkflowId(recipe.name, event.source, event.id) })),
         classify: (err) => (err instanceof TemporalRefusedError ? 'refused' : 'retry'),
         logger,
         metrics,
@@ -207,6 +230,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         recipes,
         intake,
         api,
+        responder: new Responder(client, j, logger),
         publicUrl: config.publicUrl,
         logger,
         metrics,

@@ -18,9 +18,10 @@ import {
   type LoopChunk,
   type LoopChunkResult,
 } from './loops.js';
+import { renderResponse, type ResponseOutcome } from './respond.js';
 import { stepKind, type OutboundKind, type StepKind, type StepOf } from './step-kinds.js';
 import { captureContext, waitAccepts, type WaitCriteria } from './waits.js';
-import type { Json, JsonObject, Recipe, RetryPolicy, RunResult, SecretField, Step, StepRecord, TriggerEvent } from './types.js';
+import type { Json, JsonObject, Recipe, RetryPolicy, RunFailure, RunResult, SecretField, Step, StepRecord, TriggerEvent } from './types.js';
 
 export { stepKind, type OutboundKind };
 
@@ -64,9 +65,12 @@ export class StepFailure extends Error {
   }
 }
 
-/** `fail:` steps and unrecoverable recipe errors end the run with this. */
+/** `fail:` steps and unrecoverable recipe errors end the run with this; `failure` says which step and why. */
 export class RunFailed extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly failure?: RunFailure,
+  ) {
     super(message);
     this.name = 'RunFailed';
   }
@@ -89,6 +93,8 @@ export interface StepRuntime {
   now(): number;
   /** Told before each step runs (the workflow shows it in the Temporal UI as the run's current step). */
   onStep?(path: string, kind: string): void;
+  /** The run's `respond` answer, once its `after` step has a result (the webhook's sender waits for it). */
+  respond?(outcome: ResponseOutcome): void;
   /**
    * Runs a chunk of a long loop's iterations apart (a child workflow), so no one workflow's history
    * or task grows with the list. Absent: every loop runs inline (`hookflow test`).
@@ -177,6 +183,7 @@ export class Interpreter {
   readonly logs: RunResult['logs'] = [];
   logsDropped = 0;
   readonly vars: Record<string, Json>;
+  private responded = false;
 
   private readonly handlers: { [K in StepKind]: Handler<K> } = {
     http: (step, scope, path) => this.outbound('http', step, step.http as unknown as Json, scope, path),
@@ -232,8 +239,9 @@ export class Interpreter {
         : null;
       return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
     },
-    fail: async (step, scope) => {
-      throw new RunFailed(String(renderTemplate(step.fail, scope.ctx) ?? 'failed'));
+    fail: async (step, scope, path) => {
+      const message = String(renderTemplate(step.fail, scope.ctx) ?? 'failed');
+      throw new RunFailed(message, { step: path, message, attempts: 0 });
     },
   };
 
@@ -273,12 +281,31 @@ export class Interpreter {
       event: { source: this.event.source, type: this.event.type, id: this.event.id },
     };
     const extra = (): Partial<RunResult> => (this.logsDropped > 0 ? { logs_dropped: this.logsDropped } : {});
+    const root = this.rootScope();
     try {
-      await this.runSteps(this.recipe.steps, this.rootScope(), 'steps');
+      await this.runSteps(this.recipe.steps, root, 'steps');
       return { ...base, status: 'completed', steps: this.records, logs: this.logs, vars: this.vars, ...extra() };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return { ...base, status: 'failed', error: message, steps: this.records, logs: this.logs, vars: this.vars, ...extra() };
+      const failure: RunFailure = err instanceof RunFailed && err.failure ? err.failure : { step: '', message, attempts: 0 };
+      const onFailure = await this.runOnFailure(root, failure);
+      return { ...base, status: 'failed', error: message, failure, ...onFailure, steps: this.records, logs: this.logs, vars: this.vars, ...extra() };
+    }
+  }
+
+  /**
+   * `on_failure:` steps, once the run has failed for good. They see the run's context and `error`
+   * ({step, message, attempts}); if one of them fails too, the run stays failed with its first error.
+   */
+  private async runOnFailure(root: Scope, failure: RunFailure): Promise<Pick<RunResult, 'on_failure_error'>> {
+    const steps = this.recipe.on_failure;
+    if (!steps || steps.length === 0) return {};
+    const scope: Scope = { ...root, ctx: { ...root.ctx, error: failure as unknown as Json } };
+    try {
+      await this.runSteps(steps, scope, 'on_failure');
+      return {};
+    } catch (err) {
+      return { on_failure_error: err instanceof Error ? err.message : String(err) };
     }
   }
 
@@ -291,12 +318,22 @@ export class Interpreter {
     const tally = new LoopTally(chunk.items.length);
     const results: Json[] | undefined = chunk.collect ? new Array<Json>(chunk.items.length).fill(null) : undefined;
     let failed: string | undefined;
+    let failure: RunFailure | undefined;
     try {
       await this.iterate(chunk.step, scope, chunk.path, chunk.items, chunk.offset, tally, results);
     } catch (err) {
       failed = err instanceof Error ? err.message : String(err);
+      if (err instanceof RunFailed) failure = err.failure;
     }
-    return { vars: this.vars, logs: this.logs, logsDropped: this.logsDropped, tally: tally.state, ...(results ? { results } : {}), ...(failed !== undefined ? { failed } : {}) };
+    return {
+      vars: this.vars,
+      logs: this.logs,
+      logsDropped: this.logsDropped,
+      tally: tally.state,
+      ...(results ? { results } : {}),
+      ...(failed !== undefined ? { failed } : {}),
+      ...(failure ? { failure } : {}),
+    };
   }
 
   private log(line: RunResult['logs'][number]): void {
@@ -324,6 +361,7 @@ export class Interpreter {
       const handler = this.handlers[kind] as Handler<StepKind>;
       const { result, attempts, output, recorded } = await handler(step as StepOf<StepKind>, scope, path);
       if (step.id !== undefined && result !== undefined) scope.steps[step.id] = result;
+      this.maybeRespond(step, scope);
       // Control steps record themselves through their children; leaves get a line each.
       if (!recorded && (kind !== 'if' || step.id !== undefined)) this.record(scope, { ...base, status: 'ok', attempts, output }, startedAt);
     } catch (err) {
@@ -336,9 +374,22 @@ export class Interpreter {
       this.record(scope, { ...base, status: 'failed', attempts, error: short(message) }, startedAt);
       if (step.continue_on_error) {
         if (step.id !== undefined) scope.steps[step.id] = { ok: false, error: message };
+        this.maybeRespond(step, scope);
         return;
       }
-      throw new RunFailed(`step ${path} (${kind}) failed: ${message}`);
+      throw new RunFailed(`step ${path} (${kind}) failed: ${message}`, { step: path, message, attempts });
+    }
+  }
+
+  /** Renders the recipe's `respond` once its `after` step has a result, and hands it to the runtime. */
+  private maybeRespond(step: Step, scope: Scope): void {
+    const spec = this.recipe.respond;
+    if (this.responded || spec?.after === undefined || step.id !== spec.after || !this.rt.respond) return;
+    this.responded = true;
+    try {
+      this.rt.respond({ response: renderResponse(spec, scope.ctx) });
+    } catch (err) {
+      this.rt.respond({ fallback: true, reason: `respond could not be rendered: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
 
@@ -415,7 +466,7 @@ export class Interpreter {
         }
         results.splice(offset, r.results.length, ...r.results);
       }
-      if (r.failed !== undefined) throw new RunFailed(r.failed);
+      if (r.failed !== undefined) throw new RunFailed(r.failed, r.failure);
     }
   }
 

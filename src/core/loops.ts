@@ -1,7 +1,7 @@
 // `for_each` at scale: the limits, the shape of a chunk of iterations run apart (a child workflow,
 // so no single workflow history or workflow task grows with the list), and the tally that keeps a
 // loop's run record readable — every iteration counted, the step records of a few kept. PURE.
-import type { Json, RunResult, Step, StepRecord } from './types.js';
+import type { Json, RunFailure, RunResult, Step, StepRecord } from './types.js';
 
 /** Loops longer than this run their iterations in chunks of this size, each apart (when the runtime can). */
 export const CHUNK_ITERATIONS = 250;
@@ -48,6 +48,7 @@ export interface LoopChunkResult {
   results?: Json[];
   /** Set when an iteration failed the run (a step without continue_on_error). */
   failed?: string;
+  failure?: RunFailure;
 }
 
 export interface TallyState {

@@ -2,6 +2,7 @@
 // with a runtime that takes step results from `mocks:` and records the actions instead of doing them.
 import { Interpreter, StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from './interpreter.js';
 import { RecipeIndex } from './match.js';
+import { eventContext, renderResponse, type RenderedResponse, type ResponseOutcome } from './respond.js';
 import type { Json, JsonObject, Recipe, RecipeTest, RunResult, SecretField, TriggerEvent } from './types.js';
 
 /** One thing the run would have done: `{sms: {...}}`, `{delay: "5m"}`, `{wait_for: {...}}`. */
@@ -14,6 +15,8 @@ export interface RecipeTestOutcome {
   diff: string[];
   actions: Action[];
   result: RunResult;
+  /** The answer the sender would get (recipes with `respond`); `fallback` says why when it is the fallback. */
+  response?: RenderedResponse & { fallback?: string };
 }
 
 const DEFAULT_RESULTS: Record<string, Json> = {
@@ -43,6 +46,7 @@ export type SendCheck = (call: ActivityCall) => string | undefined;
 
 class MockRuntime implements StepRuntime {
   readonly actions: Action[] = [];
+  outcome?: ResponseOutcome;
   private clock: number;
   private readonly calls = new Map<string, number>();
 
@@ -77,6 +81,10 @@ class MockRuntime implements StepRuntime {
       throw new StepFailure(String(mock.$fail), c.retry.maximumAttempts);
     }
     return { result: mock === undefined ? (DEFAULT_RESULTS[c.kind] ?? null) : mock, attempts: 1 };
+  }
+
+  respond(outcome: ResponseOutcome): void {
+    this.outcome ??= outcome;
   }
 
   async sleep(ms: number): Promise<void> {
@@ -141,7 +149,7 @@ function actionKind(a: Json): string {
  * `expect:` is either the list of actions, or `{actions?, status?, error?, vars?}`. Actions are
  * compared in order, each one's fields as a subset of what the run did; the count must be equal.
  */
-export function compareExpectation(expect: Json, actions: Action[], result: RunResult): string[] {
+export function compareExpectation(expect: Json, actions: Action[], result: RunResult, response?: RecipeTestOutcome['response']): string[] {
   const diff: string[] = [];
   const spec: JsonObject = Array.isArray(expect) ? { actions: expect } : ((expect ?? {}) as JsonObject);
   if (spec.status !== undefined && spec.status !== result.status) {
@@ -152,6 +160,10 @@ export function compareExpectation(expect: Json, actions: Action[], result: RunR
     diff.push(`error: expected it to contain ${JSON.stringify(spec.error)}, got ${JSON.stringify(result.error ?? null)}`);
   }
   if (spec.vars !== undefined) partialMatch(spec.vars, result.vars, 'vars', diff);
+  if (spec.respond !== undefined) {
+    if (!response) diff.push('respond: expected an answer to the sender, but the recipe gives none');
+    else partialMatch(spec.respond, response as unknown as Json, 'respond', diff);
+  }
   if (Array.isArray(spec.actions)) {
     const exp = spec.actions;
     const n = Math.max(exp.length, actions.length);
@@ -196,6 +208,17 @@ export async function runRecipeTest(
   }
   const rt = new MockRuntime(test.mocks ?? {}, now, check);
   const result = await new Interpreter(recipe, event, rt).run();
-  const diff = compareExpectation(test.expect, rt.actions, result);
-  return { name: test.name, passed: diff.length === 0, diff, actions: rt.actions, result };
+  const response = responseOf(recipe, event, rt.outcome);
+  const diff = compareExpectation(test.expect, rt.actions, result, response);
+  return { name: test.name, passed: diff.length === 0, diff, actions: rt.actions, result, ...(response ? { response } : {}) };
+}
+
+/** The answer the sender gets, as the ingress would send it (a fallback says why). */
+function responseOf(recipe: Recipe, event: TriggerEvent, outcome: ResponseOutcome | undefined): RecipeTestOutcome['response'] {
+  const spec = recipe.respond;
+  if (!spec) return undefined;
+  if (spec.after === undefined) return renderResponse(spec, eventContext(event));
+  if (outcome && 'response' in outcome) return outcome.response;
+  const fb = renderResponse(spec.fallback ?? { status: 200, body: '' }, eventContext(event));
+  return { ...fb, fallback: outcome && 'reason' in outcome ? outcome.reason : `step "${spec.after}" gave no result` };
 }

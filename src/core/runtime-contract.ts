@@ -31,11 +31,23 @@ export interface WaitRecord extends WaitCriteria {
   expiresAt: number;
 }
 
-/** The activities behind `wait_for`: record the wait (answering at once from the backlog if it can), and close it. */
-export interface WaitActivities {
+/** The activities behind the journal: record a `wait_for` (answering at once from the backlog if it can) and close it; emit an event of the built-in `hookflow` source. */
+export interface JournalActivities {
   waitSubscribe(wait: WaitRecord): Promise<{ event: TriggerEvent | null }>;
   waitCancel(waitId: string): Promise<{ event: TriggerEvent | null }>;
+  /** Journals an event of the `hookflow` source (e.g. `run.failed`); the dispatcher matches it to recipes. */
+  emitEvent(event: TriggerEvent): Promise<void>;
 }
+
+/** The built-in source of hookflow's own events (`run.failed`). */
+export const HOOKFLOW_SOURCE = 'hookflow';
+/** A schedule's fires: `trigger.source` and `trigger.type` of a run started by `on.schedule`. */
+export const SCHEDULE_SOURCE = 'schedule';
+export const SCHEDULE_EVENT = 'fire';
+
+/** run → webhook: the `respond` answer once the `after` step has a result (update), and the same as a query. */
+export const RESPOND_UPDATE = 'hookflow.respond';
+export const RESPONSE_QUERY = 'hookflow.response';
 
 /** Each outbound activity answers its result and the attempt that produced it (for the run record). */
 export interface Attempted<T = Json> {

@@ -112,14 +112,35 @@ export interface Recipe {
   name: string;
   description?: string;
   on: {
+    /** For a schedule recipe the loader sets `schedule` here (its fires' source). */
     source: string;
     /** Exact event type, a glob (`group_channel:*`, `*`), or a list of those. */
     event: string | string[];
     if?: string;
+    /** A cron expression or an interval: the recipe runs on a Temporal Schedule. */
+    schedule?: string | { every: string };
+    /** IANA time zone of the cron expression. */
+    timezone?: string;
   };
   vars?: Record<string, Json>;
   steps: Step[];
+  /** Steps run once a run has failed for good; they see `error`. */
+  on_failure?: Step[];
+  /** The answer to the webhook's sender (see RespondSpec). */
+  respond?: RespondSpec;
   tests?: RecipeTest[];
+}
+
+/** A templated answer to the sender: from the event alone, or after a step's result (`after`). */
+export interface RespondSpec {
+  status?: number | string;
+  headers?: Record<string, string>;
+  body?: Json;
+  /** A step id: the run starts before the answer, which waits for this step's result. */
+  after?: string;
+  /** How long the answer waits for `after` (default 3s), then `fallback` is sent while the run goes on. */
+  timeout?: string;
+  fallback?: { status?: number | string; headers?: Record<string, string>; body?: Json };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +197,8 @@ export interface OutboundInput<P> {
   secretFields: SecretField[];
   /** Who the call is for, so every log line about it names the recipe and the event. */
   context?: { recipe: string; source: string; event_id: string };
+  /** The step's retry limit, so the last attempt's failure is logged and counted as final. */
+  maxAttempts?: number;
 }
 
 export interface HttpResult {
@@ -211,11 +234,22 @@ export interface RunInput {
   replayOf?: string;
 }
 
+/** Why a run failed for good: the step, its error, and how many attempts it made. `error` in `on_failure`. */
+export interface RunFailure {
+  /** The step's path, e.g. `notify[2].sms` ('' when the run failed outside any step). */
+  step: string;
+  message: string;
+  attempts: number;
+}
+
 export interface RunResult {
   recipe: string;
   event: { source: string; type: string; id: string };
   status: 'completed' | 'failed';
   error?: string;
+  failure?: RunFailure;
+  /** An `on_failure` step failed too. */
+  on_failure_error?: string;
   steps: StepRecord[];
   logs: Array<{ level: string; message: string; fields?: Json; at: string }>;
   /** Log lines past the run's limit, not kept. */

@@ -7,6 +7,7 @@ import type { SourceConfig } from '../core/types.js';
 import { BacklogFullError, StartFailedError, type Intake } from '../intake/intake.js';
 import { JournalUnavailableError, REFUSED_BODY_BYTES, type RequestEntry, type Verdict } from '../intake/journal.js';
 import { newRequestId } from '../intake/request-id.js';
+import { holdFor, responderOf, type Responder } from '../intake/respond.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { WebhookRequest } from '../providers/index.js';
@@ -34,6 +35,8 @@ export interface IngressDeps {
   metrics?: Metrics;
   /** The request-log API (/api/*), already behind the admin access rule. */
   api?: Router;
+  /** Answers webhooks whose recipe has `respond:` (absent: such recipes get the default JSON answer). */
+  responder?: Responder;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
   codec?: { codec: PayloadCodec; options: CodecRouterOptions };
   /** The environment: HOOKFLOW_ADMIN_TOKEN guards the admin endpoints (unset → loopback clients only). */
@@ -143,14 +146,25 @@ export function createIngress(deps: IngressDeps): express.Express {
         return;
       }
       const { event, matched } = outcome;
+      // A recipe with `respond` decides the answer (the first by name, when several do).
+      const responding: ReturnType<typeof responderOf> = deps.responder ? responderOf(matched) : { others: [] };
+      if (responding.recipe && responding.others.length > 0) log.info({ answers: responding.recipe.name, ignored: responding.others }, 'several matched recipes respond; the first by name answers');
       const result = await deps.intake.deliver({
         request: entry('accepted', 200, { event: { type: event.type, id: event.id } }),
         event,
         deliveryKey: event.id,
-        runs: matched.map((recipe) => ({ recipe, workflowId: runWorkflowId(recipe.name, event.source, event.id) })),
+        runs: matched.map((recipe) => {
+          const hold = recipe === responding.recipe ? holdFor(recipe) : undefined;
+          return { recipe, workflowId: runWorkflowId(recipe.name, event.source, event.id), ...(hold !== undefined ? { holdMs: hold } : {}) };
+        }),
       });
       const runs = result.runs.map((r) => ({ recipe: r.recipe, workflowId: r.workflowId, duplicate: r.duplicate, state: r.state }));
-      res.json({ accepted: true, request: result.requestId, event: { source: event.source, type: event.type, id: event.id }, runs });
+      if (responding.recipe && deps.responder) {
+        const answer = await deps.responder.answer(responding.recipe, event, result);
+        res.status(answer.status).set(answer.headers).send(answer.body);
+      } else {
+        res.json({ accepted: true, request: result.requestId, event: { source: event.source, type: event.type, id: event.id }, runs });
+      }
       if (m) {
         m.webhooks.inc({ source: label, outcome: result.verdict, reason: '' });
         for (const r of runs) m.runsStarted.inc({ recipe: r.recipe, duplicate: String(r.duplicate) });

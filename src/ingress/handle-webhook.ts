@@ -5,6 +5,7 @@ import type { Recipe, SourceConfig, TriggerEvent } from '../core/types.js';
 import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
 import type { RecipeSnapshot } from '../recipes/recipe-set.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
+import { RESERVED_SOURCES } from '../recipes/sources.js';
 import { IngressError } from './errors.js';
 import { checkDescribed, checkEventSize } from './event-limits.js';
 import { parseBody } from './parse-body.js';
@@ -39,6 +40,9 @@ export function storedQuery<Q extends Record<string, string | string[]>>(query: 
 
 /** The source config behind a trigger URL's name, or a 404 that says how to declare it. */
 export function sourceFor(recipes: RecipeSet, sourceName: string): SourceConfig {
+  if (RESERVED_SOURCES.includes(sourceName)) {
+    throw new IngressError(404, 'unknown_source', `"${sourceName}" is a source hookflow provides itself (${sourceName === 'hookflow' ? 'its own events, e.g. run.failed' : 'the fires of on.schedule'}); it has no trigger URL`);
+  }
   const source = SOURCE_NAME.test(sourceName) ? recipes.source(sourceName) : undefined;
   if (!source) {
     throw new IngressError(404, 'unknown_source', `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, zoom, discord)`);

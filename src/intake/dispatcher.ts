@@ -32,6 +32,8 @@ export interface DispatcherOptions {
   starter: RunStarter;
   /** Wakes runs waiting in `wait_for` with the deliveries they match (the router). */
   waker?: RunWaker;
+  /** The runs the current recipes want for an event journaled without them (`hookflow` events). */
+  matcher?: (event: TriggerEvent) => Array<{ recipe: Recipe; workflowId: string }>;
   /** Which failures are final (e.g. Temporal's INVALID_ARGUMENT); everything else is retried. */
   classify: (err: unknown) => FailureKind;
   logger: Logger;
@@ -61,6 +63,8 @@ export class Dispatcher {
   private again = false;
   private routing = false;
   private routeAgain = false;
+  private matching = false;
+  private matchAgain = false;
   private stopped = true;
   /** While Temporal is failing, claiming pauses until this time (one probe at a time after it). */
   private pausedUntil = 0;
@@ -116,6 +120,7 @@ export class Dispatcher {
   kick(): void {
     if (this.stopped) return;
     this.kickRoutes();
+    this.kickMatches();
     if (this.pumping) {
       this.again = true;
       return;
@@ -146,6 +151,34 @@ export class Dispatcher {
           this.kickRoutes();
         }
       });
+  }
+
+  private kickMatches(): void {
+    if (!this.opts.matcher) return;
+    if (this.matching) {
+      this.matchAgain = true;
+      return;
+    }
+    this.matching = true;
+    void this.matchAll()
+      .catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'matching hookflow events to recipes failed; trying again'))
+      .finally(() => {
+        this.matching = false;
+        if (this.matchAgain && !this.stopped) {
+          this.matchAgain = false;
+          this.kickMatches();
+        }
+      });
+  }
+
+  /** Finds the recipes of events journaled without them, and journals their runs (started by the run pump). */
+  private async matchAll(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const found = await this.opts.journal.claimUnmatched(this.owner, 50, 10_000);
+      for (const d of found) await this.opts.journal.attachRuns(d.seq, this.opts.matcher!(d.event));
+      if (found.length < 50) return;
+    }
   }
 
   /** Hands each new delivery that waiting runs may want to the runs whose `match` accepts it. */

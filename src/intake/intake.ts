@@ -49,7 +49,8 @@ export interface Delivery {
   event: TriggerEvent;
   /** Dedupe key within the source (the delivery id; replays add a suffix). */
   deliveryKey: string;
-  runs: Array<{ recipe: Recipe; workflowId: string; replayOf?: string }>;
+  /** `holdMs`: a run this request starts itself (a `respond.after` recipe), left alone by the dispatcher meanwhile. */
+  runs: Array<{ recipe: Recipe; workflowId: string; replayOf?: string; holdMs?: number }>;
 }
 
 export class Intake {
@@ -74,23 +75,31 @@ export class Intake {
 
     // Direct: start the runs now and answer with what Temporal said. A failure leaves them queued
     // in the journal, where the dispatcher retries them: the provider's retry is then a duplicate.
+    // A held run (respond.after) is started by the request itself, not here.
     const byId = new Map(d.runs.map((r) => [r.workflowId, r]));
-    const outcomes = await Promise.all(
-      result.runs.map((run) =>
-        this.opts.dispatcher.startOne({
-          workflowId: run.workflowId,
-          deliverySeq: result.deliverySeq,
-          attempts: 1,
-          recipe: byId.get(run.workflowId)!.recipe,
-          event: d.event,
-          ...(byId.get(run.workflowId)!.replayOf ? { replayOf: byId.get(run.workflowId)!.replayOf } : {}),
-        }),
-      ),
+    const toStart = result.runs.filter((run) => byId.get(run.workflowId)?.holdMs === undefined);
+    const outcomes = new Map(
+      (
+        await Promise.all(
+          toStart.map((run) => {
+            const spec = byId.get(run.workflowId)!;
+            return this.opts.dispatcher.startOne({
+              workflowId: run.workflowId,
+              deliverySeq: result.deliverySeq,
+              attempts: 1,
+              recipe: spec.recipe,
+              event: d.event,
+              ...(spec.replayOf ? { replayOf: spec.replayOf } : {}),
+            });
+          }),
+        )
+      ).map((o) => [o.workflowId, o]),
     );
-    const failed = outcomes.find((o) => o.outcome === 'retry');
+    const failed = [...outcomes.values()].find((o) => o.outcome === 'retry');
     if (failed && failed.outcome === 'retry') throw new StartFailedError(failed.error, result.requestId);
-    const runs: RunView[] = result.runs.map((run, i) => {
-      const o = outcomes[i]!;
+    const runs: RunView[] = result.runs.map((run) => {
+      const o = outcomes.get(run.workflowId);
+      if (!o) return run;
       return { ...run, state: o.outcome === 'failed' ? 'failed' : 'started', duplicate: o.outcome === 'existed', ...(o.outcome === 'failed' ? { error: o.error } : {}) };
     });
     return { ...result, runs };

@@ -54,9 +54,18 @@ export interface AcceptInput {
   event: TriggerEvent;
   /** Dedupe key within the source: the delivery id (a replay adds a suffix). */
   deliveryKey: string;
-  runs: Array<{ recipe: Recipe; workflowId: string; replayOf?: string }>;
+  /** `holdMs`: the dispatcher leaves this run alone that long (the request starts it itself first). */
+  runs: Array<{ recipe: Recipe; workflowId: string; replayOf?: string; holdMs?: number }>;
   /** The dispatcher leaves the runs alone for this long (direct intake starts them itself first). */
   holdMs?: number;
+  /** The recipes are matched later, by the dispatcher (events emitted by runs: the worker has no recipes). */
+  deferMatch?: boolean;
+}
+
+/** A journaled event whose recipes are still to be found (see AcceptInput.deferMatch). */
+export interface UnmatchedDelivery {
+  seq: number;
+  event: TriggerEvent;
 }
 
 export interface AcceptResult {
@@ -201,6 +210,10 @@ export interface Journal {
   claimRoutes(owner: string, max: number, leaseMs: number): Promise<RouteJob[]>;
   /** Marks deliveries routed. */
   finishRoutes(seqs: number[]): Promise<void>;
+  /** Leases deliveries journaled with `deferMatch`, oldest first. */
+  claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]>;
+  /** Journals the runs found for such a delivery (none: its request becomes no_match). */
+  attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void>;
   /** Wakes `fn` when runs were journaled (here or, for PostgreSQL, in another process). */
   onQueued(fn: () => void): () => void;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import {
   type RequestSummary,
   type RouteJob,
   type RunView,
+  type UnmatchedDelivery,
   type Verdict,
   type WaitSubscription,
 } from './journal.js';
@@ -64,8 +65,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
   received_at BIGINT NOT NULL,
   route SMALLINT NOT NULL DEFAULT 0,
   route_claimed_until BIGINT,
+  match_pending SMALLINT NOT NULL DEFAULT 0,
+  match_claimed_until BIGINT,
   UNIQUE (source, delivery_key)
 );
+CREATE INDEX IF NOT EXISTS deliveries_unmatched ON deliveries(seq) WHERE match_pending = 1;
 CREATE INDEX IF NOT EXISTS deliveries_time ON deliveries(received_at);
 CREATE INDEX IF NOT EXISTS deliveries_source ON deliveries(source, seq);
 CREATE INDEX IF NOT EXISTS deliveries_route ON deliveries(seq) WHERE route = 1;
@@ -254,8 +258,8 @@ export class PgJournal implements Journal {
         await c.query('SELECT pg_advisory_xact_lock_shared(hashtext($1 || s)) FROM unnest($2::text[]) AS s', [SOURCE_LOCK, sources]);
         const routed = await this.routesWanted(c, accepts.map((a) => a.input.event));
         const ins = await c.query<{ seq: string; source: string; delivery_key: string }>(
-          `INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[])
+          `INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::smallint[])
            ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq, source, delivery_key`,
           [
             accepts.map((a) => a.input.event.source),
@@ -265,9 +269,10 @@ export class PgJournal implements Journal {
             accepts.map((a) => JSON.stringify(a.input.event)),
             accepts.map((a) => a.input.request.receivedAt),
             routed.map((r) => (r ? 1 : 0)),
+            accepts.map((a) => (a.input.deferMatch ? 1 : 0)),
           ],
         );
-        if (ins.rows.length > 0 && routed.some(Boolean)) notify = true;
+        if (ins.rows.length > 0 && (routed.some(Boolean) || accepts.some((a) => a.input.deferMatch))) notify = true;
         const fresh = new Map(ins.rows.map((r) => [`${r.source}\u0000${r.delivery_key}`, num(r.seq)]));
         const claimed = new Set<string>();
         const runCols: Array<Array<string | number | null>> = [[], [], [], [], [], []];
@@ -289,11 +294,11 @@ export class PgJournal implements Journal {
             runCols[1]!.push(seq);
             runCols[2]!.push(run.recipe.name);
             runCols[3]!.push(v.hash);
-            runCols[4]!.push(a.input.request.receivedAt + (a.input.holdMs ?? 0));
+            runCols[4]!.push(a.input.request.receivedAt + (run.holdMs ?? a.input.holdMs ?? 0));
             runCols[5]!.push(run.replayOf ?? null);
           }
           queued += a.input.runs.length;
-          const verdict: Verdict = a.input.runs.length === 0 ? 'no_match' : 'accepted';
+          const verdict: Verdict = a.input.runs.length === 0 && !a.input.deferMatch ? 'no_match' : 'accepted';
           results.set(a, {
             requestId: a.input.request.id,
             deliverySeq: seq,
@@ -508,6 +513,52 @@ export class PgJournal implements Journal {
       jobs.push({ seq, event, candidates: candidatesFor(found.rows, event, seq) });
     }
     return jobs;
+  }
+
+  async claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
+    void owner;
+    const now = Date.now();
+    const rows = (
+      await this.pool.query<{ seq: string; event: string }>(
+        `UPDATE deliveries SET match_claimed_until = $1
+         WHERE seq IN (SELECT seq FROM deliveries WHERE match_pending = 1 AND (match_claimed_until IS NULL OR match_claimed_until < $2) ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING seq, event`,
+        [now + leaseMs, now, max],
+      )
+    ).rows;
+    return rows.map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) })).sort((a, b) => a.seq - b.seq);
+  }
+
+  async attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Only once: a second matcher of the same delivery (its lease ran out) finds it done.
+      const won = await c.query('UPDATE deliveries SET match_pending = 0, match_claimed_until = NULL WHERE seq = $1 AND match_pending = 1', [seq]);
+      if (won.rowCount === 1) {
+        const now = Date.now();
+        for (const run of runs) {
+          const v = recipeVersion(run.recipe);
+          await c.query('INSERT INTO recipe_versions (hash, recipe) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING', [v.hash, v.json]);
+          await c.query("INSERT INTO runs (workflow_id, delivery_seq, recipe, recipe_hash, state, next_at) VALUES ($1, $2, $3, $4, 'queued', $5) ON CONFLICT (workflow_id) DO NOTHING", [
+            run.workflowId,
+            seq,
+            run.recipe.name,
+            v.hash,
+            now,
+          ]);
+        }
+        if (runs.length === 0) await c.query("UPDATE requests SET verdict = 'no_match' WHERE delivery_seq = $1", [seq]);
+        else await c.query(`SELECT pg_notify('${CHANNEL}', '')`);
+      }
+      await c.query('COMMIT');
+      if (won.rowCount === 1) this.pending += runs.length;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   async finishRoutes(seqs: number[]): Promise<void> {

@@ -24,6 +24,7 @@ import {
   type RequestFilter,
   type RequestSummary,
   type RouteJob,
+  type UnmatchedDelivery,
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
@@ -66,8 +67,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
   received_at INTEGER NOT NULL,
   route INTEGER NOT NULL DEFAULT 0,
   route_claimed_until INTEGER,
+  match_pending INTEGER NOT NULL DEFAULT 0,
+  match_claimed_until INTEGER,
   UNIQUE (source, delivery_key)
 );
+CREATE INDEX IF NOT EXISTS deliveries_unmatched ON deliveries(seq) WHERE match_pending = 1;
 CREATE INDEX IF NOT EXISTS deliveries_time ON deliveries(received_at);
 CREATE INDEX IF NOT EXISTS deliveries_source ON deliveries(source, seq);
 CREATE INDEX IF NOT EXISTS deliveries_route ON deliveries(seq) WHERE route = 1;
@@ -153,7 +157,7 @@ export class SqliteJournal implements Journal {
     const p = (sql: string): Statement => db.prepare(sql);
     this.st = {
       insertDelivery: p(
-        'INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq',
+        'INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq',
       ),
       findDelivery: p('SELECT seq FROM deliveries WHERE source = ? AND delivery_key = ?'),
       insertVersion: p('INSERT INTO recipe_versions (hash, recipe) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING'),
@@ -199,6 +203,13 @@ export class SqliteJournal implements Journal {
       // Waits this delivery won as a routed event (not from a backlog scan: those have after_seq >= seq).
       matchedBy: p("SELECT * FROM waits WHERE matched_seq = ? AND state = 'matched' AND after_seq < ?"),
       routed: p('UPDATE deliveries SET route = 2, route_claimed_until = NULL WHERE seq = ?'),
+      claimUnmatched: p(
+        `UPDATE deliveries SET match_claimed_until = ?
+         WHERE seq IN (SELECT seq FROM deliveries WHERE match_pending = 1 AND (match_claimed_until IS NULL OR match_claimed_until < ?) ORDER BY seq LIMIT ?)
+         RETURNING seq, event`,
+      ),
+      matched: p('UPDATE deliveries SET match_pending = 0, match_claimed_until = NULL WHERE seq = ? AND match_pending = 1'),
+      noMatch: p("UPDATE requests SET verdict = 'no_match' WHERE delivery_seq = ?"),
     };
     this.refresh = setInterval(() => this.refreshPending(), 2_000);
     this.refresh.unref();
@@ -316,6 +327,34 @@ export class SqliteJournal implements Journal {
     });
   }
 
+  claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
+    void owner;
+    return this.write(() => {
+      const now = Date.now();
+      return this.st.claimUnmatched!.all(now + leaseMs, now, max)
+        .map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) }))
+        .sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void> {
+    return this.write(() => {
+      // Only once: a second matcher of the same delivery (its lease ran out) finds it done.
+      if (num(this.st.matched!.run(seq).changes) === 0) return;
+      const now = Date.now();
+      for (const run of runs) {
+        const v = recipeVersion(run.recipe);
+        this.st.insertVersion!.run(v.hash, v.json);
+        this.st.insertRun!.run(run.workflowId, seq, run.recipe.name, v.hash, now, null);
+      }
+      if (runs.length === 0) this.st.noMatch!.run(seq);
+      this.pending += runs.length;
+      if (runs.length > 0) queueMicrotask(() => {
+        for (const fn of this.listeners) fn();
+      });
+    });
+  }
+
   finishRoutes(seqs: number[]): Promise<void> {
     if (seqs.length === 0) return Promise.resolve();
     return this.write(() => {
@@ -363,7 +402,10 @@ export class SqliteJournal implements Journal {
         this.db.exec('SAVEPOINT op');
         try {
           const value = this.apply(op);
-          if (op.kind === 'accept') queued += (value as AcceptResult).duplicate ? 0 : (value as AcceptResult).runs.length + (this.lastRouted ? 1 : 0);
+          if (op.kind === 'accept') {
+            const r = value as AcceptResult;
+            if (!r.duplicate) queued += r.runs.length + (this.lastRouted || op.input.deferMatch ? 1 : 0);
+          }
           this.db.exec('RELEASE op');
           results.push({ ok: true, value });
         } catch (err) {
@@ -412,7 +454,7 @@ export class SqliteJournal implements Journal {
     const { request, event } = input;
     const route = this.routeWanted(event.source, event.type);
     this.lastRouted = false;
-    const inserted = this.st.insertDelivery!.get(event.source, input.deliveryKey, request.id, event.type, JSON.stringify(event), request.receivedAt, route ? 1 : 0);
+    const inserted = this.st.insertDelivery!.get(event.source, input.deliveryKey, request.id, event.type, JSON.stringify(event), request.receivedAt, route ? 1 : 0, input.deferMatch ? 1 : 0);
     if (!inserted) {
       const seq = num(this.st.findDelivery!.get(event.source, input.deliveryKey)?.seq);
       const runs = this.st.runsOf!.all(seq).map((r) => runFrom(r, true));
@@ -425,9 +467,9 @@ export class SqliteJournal implements Journal {
     for (const run of input.runs) {
       const v = recipeVersion(run.recipe);
       this.st.insertVersion!.run(v.hash, v.json);
-      this.st.insertRun!.run(run.workflowId, seq, run.recipe.name, v.hash, request.receivedAt + (input.holdMs ?? 0), run.replayOf ?? null);
+      this.st.insertRun!.run(run.workflowId, seq, run.recipe.name, v.hash, request.receivedAt + (run.holdMs ?? input.holdMs ?? 0), run.replayOf ?? null);
     }
-    const verdict = input.runs.length === 0 ? 'no_match' : 'accepted';
+    const verdict = input.runs.length === 0 && !input.deferMatch ? 'no_match' : 'accepted';
     this.st.insertRequest!.run(...(requestColumns({ ...request, verdict }, seq) as SqlValue[]));
     const runs = input.runs.map((r) => ({ recipe: r.recipe.name, workflowId: r.workflowId, state: 'queued' as const, duplicate: false, attempts: 0 }));
     return { requestId: request.id, deliverySeq: seq, duplicate: false, verdict, runs };

@@ -7,6 +7,7 @@ import { join, relative, isAbsolute } from 'node:path';
 import { compileExpression, ExprError, type CompiledExpr } from '../core/expr.js';
 import { parseDuration } from '../core/duration.js';
 import { parseTemplate } from '../core/template.js';
+import { SCHEDULE_EVENT, SCHEDULE_SOURCE } from '../core/runtime-contract.js';
 import type { Recipe, SourceConfig } from '../core/types.js';
 import { OUTBOUND_KINDS, STEP_KINDS } from '../core/step-kinds.js';
 import { recipeValidator, schemaProblems } from './schema.js';
@@ -43,13 +44,24 @@ function byPosition(a: Problem, b: Problem): number {
 interface Scope {
   /** Variables visible here: the run's plus loop variables. */
   vars: ReadonlySet<string>;
+  /** Inside a for_each (a step there has a result per iteration). */
+  inLoop?: boolean;
 }
+
+/** What a `respond` answer's templates see without `after`: the event alone. */
+const EVENT_VARS = ['event', 'headers', 'query', 'trigger'];
+/** Sources hookflow itself provides: recipes may listen to them; sources.yaml may not declare them. */
+export const BUILTIN_SOURCES = ['hookflow'];
+/** A cron expression as Temporal Schedules take it: 5 fields (or an @-name like @daily). */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)$/;
 
 /** Checks of one recipe file beyond the schema. */
 class RecipeChecker {
   readonly problems: Problem[] = [];
   /** Step ids in document order (an id is usable by every step after it and inside it). */
   private readonly stepIds = new Map<string, number>();
+  /** Step ids defined inside a for_each. */
+  private readonly loopIds = new Set<string>();
 
   constructor(
     private readonly y: YamlFile,
@@ -196,22 +208,73 @@ class RecipeChecker {
       this.durationOrTemplate([...path, 'wait_for', 'timeout'], wait['timeout'], scope);
     }
 
-    if (typeof id === 'string' && !this.stepIds.has(id)) this.stepIds.set(id, this.y.problemAt(this.y.valueOffset([...path, 'id']), '').line);
+    if (typeof id === 'string' && !this.stepIds.has(id)) {
+      this.stepIds.set(id, this.y.problemAt(this.y.valueOffset([...path, 'id']), '').line);
+      if (scope.inLoop) this.loopIds.add(id);
+    }
 
     this.steps(step['then'], [...path, 'then'], scope);
     this.steps(step['else'], [...path, 'else'], scope);
     if ('for_each' in step) {
       const as = typeof step['as'] === 'string' ? step['as'] : 'item';
       // Inside a loop: the loop variable, and `index` (0-based position in the list).
-      this.steps(step['steps'], [...path, 'steps'], { vars: new Set([...scope.vars, as, 'index']) });
+      this.steps(step['steps'], [...path, 'steps'], { vars: new Set([...scope.vars, as, 'index']), inLoop: true });
+    }
+  }
+
+  /** `on`: a webhook trigger (source + event) or a schedule, not both. */
+  private trigger(on: Record<string, unknown>): void {
+    if ('schedule' in on) {
+      for (const k of ['source', 'event', 'if']) {
+        if (k in on) this.add(this.y.at(['on', k], `on has both "schedule" and "${k}": a recipe runs on a schedule or on a webhook; split it in two`, 'key'));
+      }
+      const schedule = on['schedule'];
+      if (typeof schedule === 'string' && !CRON.test(schedule.trim())) {
+        this.add(this.y.at(['on', 'schedule'], `"${schedule}" is not a cron expression: 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5", or use { every: 15m }`));
+      }
+      if (isObject(schedule)) this.duration(['on', 'schedule', 'every'], schedule['every']);
+      const tz = on['timezone'];
+      if (typeof tz === 'string') {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+        } catch {
+          this.add(this.y.at(['on', 'timezone'], `unknown time zone "${tz}": use an IANA name such as "Asia/Shanghai", "Europe/Paris" or "UTC"`));
+        }
+      }
+      return;
+    }
+    if ('timezone' in on) this.add(this.y.at(['on', 'timezone'], 'timezone applies to a schedule: add on.schedule, or remove it', 'key'));
+    for (const k of ['source', 'event']) if (!(k in on)) this.add(this.y.at(['on'], `on needs "${k}" (a webhook trigger: source and event) or "schedule" (a time trigger)`));
+    this.source(['on', 'source'], on['source']);
+    this.expression(['on', 'if'], on['if'], { vars: new Set(['event', 'headers', 'query', 'trigger', 'vars']) });
+  }
+
+  /** `respond`: templates see the event alone, or — with `after` — the run up to that step. */
+  private respond(spec: Record<string, unknown>): void {
+    const after = spec['after'];
+    if (typeof after === 'string') {
+      if (!this.stepIds.has(after)) this.add(this.y.at(['respond', 'after'], `respond.after names no step: "${after}" is not a step id (step ids: ${[...this.stepIds.keys()].join(', ') || 'none'})`));
+      else if (this.loopIds.has(after)) this.add(this.y.at(['respond', 'after'], `respond.after names "${after}", a step inside for_each (it has a result per item): name a step outside the loop`));
+    }
+    const answerVars = new Set(after === undefined ? EVENT_VARS : RUN_VARS);
+    const why = after === undefined ? 'a respond answer without `after` (it is sent before any step runs)' : 'respond';
+    for (const k of ['status', 'headers', 'body']) {
+      if (k in spec) this.templates(['respond', k], spec[k], { vars: answerVars }, false, why);
+    }
+    this.duration(['respond', 'timeout'], spec['timeout']);
+    if ('timeout' in spec && after === undefined) this.add(this.y.at(['respond', 'timeout'], 'respond.timeout is how long the answer waits for `after`: add respond.after, or remove it', 'key'));
+    if ('fallback' in spec && after === undefined) this.add(this.y.at(['respond', 'fallback'], 'respond.fallback is sent when `after` has no result in time: add respond.after, or remove it', 'key'));
+    const fb = spec['fallback'];
+    if (isObject(fb)) {
+      for (const k of ['status', 'headers', 'body']) if (k in fb) this.templates(['respond', 'fallback', k], fb[k], { vars: new Set(EVENT_VARS) }, false, 'respond.fallback (sent when the step has no result)');
     }
   }
 
   recipe(data: Record<string, unknown>): void {
-    const on = isObject(data['on']) ? data['on'] : {};
-    this.source(['on', 'source'], on['source']);
-    this.expression(['on', 'if'], on['if'], { vars: new Set(['event', 'headers', 'query', 'trigger', 'vars']) });
+    this.trigger(isObject(data['on']) ? data['on'] : {});
     this.steps(data['steps'], ['steps'], { vars: new Set(RUN_VARS) });
+    this.steps(data['on_failure'], ['on_failure'], { vars: new Set([...RUN_VARS, 'error']) });
+    if (isObject(data['respond'])) this.respond(data['respond']);
     if (Array.isArray(data['tests'])) {
       data['tests'].forEach((t, i) => {
         if (!isObject(t) || !isObject(t['mocks'])) return;
@@ -249,7 +312,13 @@ function checkRecipeFile(file: string, text: string, knownSource: (name: string)
     problems.length = 0;
     problems.push(...kept, ...checker.problems);
   }
-  return problems.length === 0 ? { file, y, recipe: data as Recipe, problems } : { file, y, problems };
+  return problems.length === 0 ? { file, y, recipe: normalized(data as Recipe), problems } : { file, y, problems };
+}
+
+/** A schedule recipe gets the source and event type of its fires, so matching and runs need no special case. */
+function normalized(recipe: Recipe): Recipe {
+  if (recipe.on.schedule !== undefined) recipe.on = { ...recipe.on, source: SCHEDULE_SOURCE, event: SCHEDULE_EVENT };
+  return recipe;
 }
 
 /** Loads every recipe of `dir` and its sources.yaml. Recipes with problems are left out. */
@@ -273,7 +342,7 @@ export function loadRecipes(
     declared = loaded.declared;
     problems.push(...loaded.problems);
   }
-  const knownSource = (name: string): boolean => declared.has(name) || isPreset(name);
+  const knownSource = (name: string): boolean => declared.has(name) || isPreset(name) || BUILTIN_SOURCES.includes(name);
 
   const firstByName = new Map<string, { file: string; line: number; col: number }>();
   for (const name of names) {
@@ -307,6 +376,6 @@ export function checkRecipeText(
   declaredSources: Iterable<string> = [],
 ): { recipe?: Recipe; problems: Problem[] } {
   const declared = new Set(declaredSources);
-  const loaded = checkRecipeFile(file, text, (n) => declared.has(n) || isPreset(n));
+  const loaded = checkRecipeFile(file, text, (n) => declared.has(n) || isPreset(n) || BUILTIN_SOURCES.includes(n));
   return { ...(loaded.recipe ? { recipe: loaded.recipe } : {}), problems: loaded.problems.sort(byPosition) };
 }

@@ -14,6 +14,9 @@ export const PRESETS = [
 
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 
+/** Names hookflow keeps for itself: `hookflow` (its own events) and `schedule` (fires of on.schedule). */
+export const RESERVED_SOURCES = ['hookflow', 'schedule'];
+
 export function isPreset(name: string): boolean {
   return (PRESETS as readonly string[]).includes(name);
 }
@@ -128,6 +131,10 @@ export function loadSourcesFile(
     if (!isObject(raw)) continue;
     const before = problems.length;
     const path: Path = ['sources', name];
+    if (RESERVED_SOURCES.includes(name)) {
+      problems.push(y.at(path, `"${name}" is a source hookflow provides itself (${name === 'hookflow' ? "its own events, e.g. run.failed" : 'the fires of on.schedule'}): give this source another name`, 'key'));
+      continue;
+    }
     const src = raw as RawSource;
     for (const key of ['event', 'id'] as const) {
       const expr = src[key];

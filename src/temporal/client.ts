@@ -1,11 +1,12 @@
 // The ingress's side of Temporal: durable, idempotent starts of runs, waking runs that wait for an
 // event, and the health checks behind /healthz.
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
+import type { ResponseOutcome } from '../core/respond.js';
+import { RESPOND_UPDATE, RESPONSE_QUERY, RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
 import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
 import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
 
@@ -107,30 +108,68 @@ export class HookflowClient {
    * existed, for as long as the namespace keeps it) makes this a duplicate.
    */
   async startRun(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string } = {}): Promise<StartedRun> {
-    const workflowId = extra.workflowId ?? runWorkflowId(recipe.name, event.source, event.id);
-    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}) };
+    const { workflowId, options } = this.runOptions(recipe, event, extra);
     try {
       await this.call(`starting ${workflowId}`, () =>
-        this.client.workflow.start(RUN_WORKFLOW, {
-          taskQueue: this.opts.taskQueue,
-          workflowId,
-          args: [input],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          ...(this.eager ? { requestEagerStart: true } : {}),
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: RECIPE_KEY, value: recipe.name },
-            { key: SOURCE_KEY, value: event.source },
-            { key: EVENT_KEY, value: event.type },
-          ]),
-          memo: { recipe: recipe.name, source: event.source, event: event.type, delivery: event.id, ...(extra.replayOf ? { replay_of: extra.replayOf } : {}) },
-          staticSummary: `${recipe.name} ← ${event.source} ${event.type}${extra.replayOf ? ' (replay)' : ''}`,
-        }),
+        this.client.workflow.start(RUN_WORKFLOW, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, ...(this.eager ? { requestEagerStart: true } : {}) }),
       );
       return { recipe: recipe.name, workflowId, duplicate: false };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { recipe: recipe.name, workflowId, duplicate: true };
       throw err;
     }
+  }
+
+  /** How every run is started: its id, input, search attributes, memo and summary. */
+  private runOptions(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string }) {
+    const workflowId = extra.workflowId ?? runWorkflowId(recipe.name, event.source, event.id);
+    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}) };
+    return {
+      workflowId,
+      options: {
+        taskQueue: this.opts.taskQueue,
+        workflowId,
+        args: [input] as [RunInput],
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: RECIPE_KEY, value: recipe.name },
+          { key: SOURCE_KEY, value: event.source },
+          { key: EVENT_KEY, value: event.type },
+        ]),
+        memo: { recipe: recipe.name, source: event.source, event: event.type, delivery: event.id, ...(extra.replayOf ? { replay_of: extra.replayOf } : {}) },
+        staticSummary: `${recipe.name} ← ${event.source} ${event.type}${extra.replayOf ? ' (replay)' : ''}`,
+      },
+    };
+  }
+
+  /**
+   * Starts a run whose recipe answers the webhook after a step (`respond.after`) and waits up to
+   * `timeoutMs` for that answer (Temporal's update-with-start: one call starts the run and asks it).
+   * `started` resolves once the run exists. An existing run is asked instead (a repeated delivery).
+   */
+  startRunForResponse(
+    recipe: Recipe,
+    event: TriggerEvent,
+    extra: { workflowId: string },
+    timeoutMs: number,
+  ): { answer: Promise<ResponseOutcome | 'timeout'>; started: Promise<void> } {
+    const { workflowId, options } = this.runOptions(recipe, event, extra);
+    const op = new WithStartWorkflowOperation(RUN_WORKFLOW, { ...options, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    const update = this.client.workflow.executeUpdateWithStart(RESPOND_UPDATE, { startWorkflowOperation: op }) as Promise<ResponseOutcome>;
+    let timer: NodeJS.Timeout | undefined;
+    const answer = Promise.race([
+      update.catch(async (err: unknown) => {
+        // A run that already ended cannot take an update, but it still answers the query.
+        const known = await this.queryResponse(workflowId).catch(() => null);
+        return known ?? ({ fallback: true, reason: `Temporal did not run the update: ${err instanceof Error ? err.message : String(err)}` } as const);
+      }),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    return { answer, started: op.workflowHandle().then(() => undefined) };
+  }
+
+  /** The `respond` answer a run has given (null while its step has no result, or when it has none). */
+  async queryResponse(workflowId: string): Promise<ResponseOutcome | null> {
+    return this.call(`asking ${workflowId} for its answer`, () => this.client.workflow.getHandle(workflowId).query<ResponseOutcome | null>(RESPONSE_QUERY));
   }
 
   /**

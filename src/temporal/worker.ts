@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Attempted, OutboundActivities, WaitActivities } from '../core/runtime-contract.js';
+import type { Attempted, OutboundActivities, JournalActivities } from '../core/runtime-contract.js';
 import type { OutboundInput } from '../core/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -36,9 +36,14 @@ export function withAttempt(
       log?.info('step attempt succeeded');
       return { result: result as Attempted['result'], attempt };
     } catch (err) {
-      const final = err instanceof ApplicationFailure && err.nonRetryable;
+      // Final: an error not worth retrying, or the last attempt the step's retry policy allows.
+      const lastAttempt = input.maxAttempts !== undefined && input.maxAttempts > 0 && attempt >= input.maxAttempts;
+      const final = (err instanceof ApplicationFailure && err.nonRetryable) || lastAttempt;
       metrics?.stepAttempts.inc({ kind, outcome: final ? 'failed' : 'retry' });
-      log?.warn({ err: err instanceof Error ? err.message : String(err), final }, final ? 'step attempt failed for good' : 'step attempt failed; Temporal retries it');
+      log?.warn(
+        { err: err instanceof Error ? err.message : String(err), final },
+        final ? (lastAttempt ? `step failed for good: attempt ${attempt} of ${input.maxAttempts}` : 'step attempt failed for good') : 'step attempt failed; Temporal retries it',
+      );
       if (err instanceof ApplicationFailure) {
         throw ApplicationFailure.create({
           message: err.message,
@@ -109,7 +114,7 @@ export interface HookflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: OutboundActivities & WaitActivities;
+  activities: OutboundActivities & JournalActivities;
   home?: string;
   dataConverter?: WorkerOptions['dataConverter'];
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;

@@ -72,6 +72,8 @@ export interface RecipeHarness {
   hf: TestHookflow;
   /** `hookflow send <source> <file> --url <ingress>/hooks/<source>`; asserts the 200 and returns the answer. */
   send(source: string, file: string, headers?: Record<string, string>): Promise<IngressReply>;
+  /** The same, when a recipe's `respond` decides the answer: its status line and body. */
+  sendRaw(source: string, file: string, headers?: Record<string, string>): Promise<{ status: string; body: string }>;
   /** The run's result, whether it completed or failed. */
   result(workflowId: string): Promise<RunResult>;
   stop(): Promise<void>;
@@ -93,13 +95,21 @@ export async function startRecipes(opts: {
   return {
     hf,
     send: (source, file, headers = {}) => hookflowSend(`${hf.url}/hooks/${source}`, source, file, headers, env),
+    sendRaw: (source, file, headers = {}) => hookflowSendRaw(`${hf.url}/hooks/${source}`, source, file, headers, env),
     result: (workflowId) => runResult(hf, workflowId),
     stop: () => hf.stop(),
   };
 }
 
-/** Runs the real CLI: `node bin/hookflow.mjs send …`, with the webhook secrets in its environment. */
+/** Runs the real CLI: `node bin/hookflow.mjs send …`, with the webhook secrets in its environment; the answer as JSON. */
 export async function hookflowSend(url: string, source: string, file: string, headers: Record<string, string>, env: Record<string, string>): Promise<IngressReply> {
+  const { status, body } = await hookflowSendRaw(url, source, file, headers, env);
+  assert.match(status, /^200 /, `hookflow send ${source}: ${status}\n${body}`);
+  return JSON.parse(body) as IngressReply;
+}
+
+/** The same, for an answer that is not hookflow's JSON (a recipe's `respond`): its status line and body. */
+export async function hookflowSendRaw(url: string, source: string, file: string, headers: Record<string, string>, env: Record<string, string>): Promise<{ status: string; body: string }> {
   const args = ['bin/hookflow.mjs', 'send', source, file, '--url', url];
   for (const [k, v] of Object.entries(headers)) args.push('--header', `${k}: ${v}`);
   const child = spawn(process.execPath, args, {
@@ -114,8 +124,7 @@ export async function hookflowSend(url: string, source: string, file: string, he
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const [status, ...rest] = out.trim().split('\n');
   assert.equal(code, 0, `hookflow send ${source} ${path.basename(file)} failed (exit ${code}):\n${out}\n${err}`);
-  assert.match(status ?? '', /^200 /, `hookflow send ${source}: ${out}`);
-  return JSON.parse(rest.join('\n')) as IngressReply;
+  return { status: status ?? '', body: rest.join('\n') };
 }
 
 export async function runResult(hf: TestHookflow, workflowId: string): Promise<RunResult> {

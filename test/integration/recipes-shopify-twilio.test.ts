@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
-import { start as startTwilio, testCredentials, type TwilioServer } from '../helpers/twilio-server.js';
+import { testCredentials } from '../helpers/twilio-server.js';
 import { fixture, onlyRun, payloadFile, readJson, recipeFiles, startRecipes, type RecipeHarness } from './recipes-kit.js';
 
 describe('shopify-order-fulfilment', () => {
@@ -83,28 +83,21 @@ describe('shopify-order-fulfilment', () => {
 });
 
 describe('twilio-sms-auto-reply', () => {
-  let twilio: TwilioServer;
   let h: RecipeHarness;
   const inbound = readFileSync(fixture('providers', 'twilio', 'inbound-sms.form'), 'utf8');
+  const creds = testCredentials();
 
   before(async () => {
-    const creds = testCredentials();
-    twilio = await startTwilio(creds);
-    // Twilio signs the URL it calls: the public one, here as if hookflow sat behind a proxy.
+    // Twilio signs the URL it calls: the public one, here as if hookflow sat behind a proxy. The
+    // reply travels in the answer (TwiML): no Twilio API credentials are set.
     h = await startRecipes({
       recipes: recipeFiles('twilio-sms-auto-reply.yaml'),
       publicUrl: 'https://hooks.example.com',
-      env: {
-        TWILIO_WEBHOOK_SECRET: creds.authToken,
-        TWILIO_ACCOUNT_SID: creds.accountSid,
-        TWILIO_AUTH_TOKEN: creds.authToken,
-        TWILIO_API_BASE_URL: twilio.url,
-      },
+      env: { TWILIO_WEBHOOK_SECRET: creds.authToken },
     });
   });
   after(async () => {
     await h?.stop();
-    await twilio?.close();
   });
 
   /** The sample inbound SMS with another text and message sid. */
@@ -115,26 +108,20 @@ describe('twilio-sms-auto-reply', () => {
     return payloadFile(form.toString(), 'form');
   }
 
-  test('an incoming SMS is answered from the number it was sent to', async () => {
-    const reply = await h.send('twilio', fixture('providers', 'twilio', 'inbound-sms.form'));
-    assert.equal(reply.event.type, 'message.received');
-    const r = await h.result(onlyRun(reply, 'twilio-sms-auto-reply'));
+  test('an incoming SMS is answered with TwiML, and its run records the conversation', async () => {
+    const reply = await h.sendRaw('twilio', fixture('providers', 'twilio', 'inbound-sms.form'));
+    assert.match(reply.status, /^200 /);
+    assert.equal(reply.body, '<Response><Message>Thanks for your message! We will get back to you within one business day. Reply HOURS for our opening hours.</Message></Response>');
+    const sid = new URLSearchParams(inbound).get('MessageSid');
+    const r = await h.result(`twilio-sms-auto-reply/twilio/${sid}:received`);
     assert.equal(r.status, 'completed', r.error);
-    assert.deepEqual(
-      twilio.messages.map((m) => [m.to, m.from, m.body]),
-      [['+14155551234', '+15005550006', 'Thanks for your message! We will get back to you within one business day. Reply HOURS for our opening hours.']],
-    );
+    assert.match(r.logs[0]?.message ?? '', /^\+14155551234 wrote to \+15005550006: /);
   });
 
-  test('"Hours?" gets the opening hours; STOP is left to Twilio', async () => {
-    const before = twilio.messages.length;
-    const r = await h.result(onlyRun(await h.send('twilio', sms('Hours?', 'SM00000000000000000000000000e2e001')), 'twilio-sms-auto-reply'));
-    assert.equal(r.status, 'completed', r.error);
+  test('"Hours?" gets the opening hours; STOP is left to Twilio (no TwiML, nothing started)', async () => {
+    const hours = await h.sendRaw('twilio', sms('Hours?', 'SM00000000000000000000000000e2e001'));
+    assert.equal(hours.body, '<Response><Message>We are open Mon–Fri 9:00–18:00, Sat 10:00–14:00 (CET).</Message></Response>');
     const stop = await h.send('twilio', sms('STOP', 'SM00000000000000000000000000e2e002'));
     assert.deepEqual(stop.runs, []);
-    assert.deepEqual(
-      twilio.messages.slice(before).map((m) => [m.to, m.body]),
-      [['+14155551234', 'We are open Mon–Fri 9:00–18:00, Sat 10:00–14:00 (CET).']],
-    );
   });
 });

@@ -171,3 +171,61 @@ describe('compareExpectation', () => {
     test(name, () => assert.equal(compareExpectation(expect, actions, result).length, problems));
   }
 });
+
+describe('respond, on_failure and schedules in `hookflow test`', () => {
+  const sms: Recipe = { name: 'sms', on: { source: 'twilio', event: 'message.received' }, steps: [{ log: 'x' }] };
+
+  test('respond without after: rendered from the event alone, text body with the given content-type', async () => {
+    const rec: Recipe = { ...sms, respond: { headers: { 'Content-Type': 'text/xml' }, body: '<Response><Message>Hi {{ event.From }}</Message></Response>' } };
+    const r = await runRecipeTest(rec, { name: 't', event: { From: '+100' }, expect: { respond: { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response><Message>Hi +100</Message></Response>' } } });
+    assert.equal(r.passed, true, r.diff.join('\n'));
+    const wrong = await runRecipeTest(rec, { name: 't', event: { From: '+100' }, expect: { respond: { status: 201 } } });
+    assert.deepEqual(wrong.diff, ['respond.status: expected 201, got 200']);
+  });
+
+  test("respond after a step: the step's result in a JSON body; the step failing (continue_on_error) still answers", async () => {
+    const rec: Recipe = {
+      ...sms,
+      respond: { after: 'lookup', status: 201, body: { text: '{{ steps.lookup.body.text }}' }, fallback: { status: 202, body: 'later' } },
+      steps: [{ id: 'lookup', continue_on_error: true, http: { url: 'https://api.example/x' } }, { log: 'done' }],
+    };
+    const ok = await runRecipeTest(rec, { name: 't', event: {}, mocks: { lookup: { status: 200, ok: true, body: { text: 'sunny' } } }, expect: { respond: { status: 201, body: '{"text":"sunny"}' } } });
+    assert.equal(ok.passed, true, ok.diff.join('\n'));
+    assert.equal(ok.response?.headers['content-type'], 'application/json; charset=utf-8');
+  });
+
+  test('respond after a step that fails the run: the fallback, saying why', async () => {
+    const rec: Recipe = {
+      ...sms,
+      respond: { after: 'lookup', body: 'never', fallback: { status: 202, body: 'working on it' } },
+      steps: [{ id: 'lookup', http: { url: 'https://api.example/x' } }],
+    };
+    const r = await runRecipeTest(rec, { name: 't', event: {}, mocks: { lookup: { $fail: 'timeout' } }, expect: { status: 'failed', respond: { status: 202, body: 'working on it' } } });
+    assert.equal(r.passed, true, r.diff.join('\n'));
+    assert.match(r.response?.fallback ?? '', /lookup/);
+  });
+
+  test('on_failure runs once the run has failed, seeing error; the run stays failed with its first error', async () => {
+    const rec: Recipe = {
+      ...sms,
+      steps: [{ id: 'charge', http: { url: 'https://pay.example/charge' } }],
+      on_failure: [{ http: { method: 'POST', url: 'https://chat.example/alert', json: { text: '{{ error.step }} after {{ error.attempts }}: {{ error.message }}' } } }, { fail: 'the alert failed too' }],
+    };
+    const r = await runRecipeTest(rec, {
+      name: 't',
+      event: {},
+      mocks: { charge: { $fail: 'card declined' } },
+      expect: { status: 'failed', error: 'card declined', actions: [{ http: { url: 'https://pay.example/charge' } }, { http: { json: { text: 'charge after 5: card declined' } } }] },
+    });
+    assert.equal(r.passed, true, r.diff.join('\n'));
+    assert.deepEqual(r.result.failure, { step: 'charge', message: 'card declined', attempts: 5 });
+    assert.equal(r.result.on_failure_error, 'the alert failed too');
+  });
+
+  test('a schedule recipe is tested with its fire as the trigger', async () => {
+    const rec: Recipe = { name: 'nightly', on: { source: 'schedule', event: 'fire', schedule: '0 2 * * *' }, steps: [{ log: '{{ trigger.source }} {{ trigger.type }}' }] };
+    const r = await runRecipeTest(rec, { name: 't', event: {}, expect: { status: 'completed' } });
+    assert.equal(r.passed, true, r.diff.join('\n'));
+    assert.equal(r.result.logs[0]?.message, 'schedule fire');
+  });
+});

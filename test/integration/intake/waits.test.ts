@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createWaitActivities } from '../../../src/activities/waits.js';
+import { createJournalActivities } from '../../../src/activities/journal.js';
 import type { Wake, WaitRecord } from '../../../src/core/runtime-contract.js';
 import type { TriggerEvent } from '../../../src/core/types.js';
 import { Dispatcher } from '../../../src/intake/dispatcher.js';
@@ -96,7 +96,7 @@ for (const store of stores) {
     });
 
     test('an event before the wait is found in the backlog; one after it is routed; others are not for it', async () => {
-      const acts = createWaitActivities(async () => j);
+      const acts = createJournalActivities(async () => j);
       await j.accept(paid('p-early', 'o-early'));
       await j.accept(paid('p-other', 'someone-else'));
       const early = await acts.waitSubscribe(waitFor('o-early'));
@@ -113,7 +113,7 @@ for (const store of stores) {
     });
 
     test('a wait that timed out is closed; a later event is not for it; an event that won it first is returned by the close', async () => {
-      const acts = createWaitActivities(async () => j);
+      const acts = createJournalActivities(async () => j);
       await acts.waitSubscribe(waitFor('o-timeout'));
       assert.deepEqual(await acts.waitCancel('run-o-timeout:steps[0]:0'), { event: null });
       await j.accept(paid('p-timeout-late', 'o-timeout'));
@@ -129,14 +129,14 @@ for (const store of stores) {
     });
 
     test('an event older than the run (before its trigger) is not for it', async () => {
-      const acts = createWaitActivities(async () => j);
+      const acts = createJournalActivities(async () => j);
       await j.accept(paid('p-ancient', 'o-ancient', Date.now() - 3_600_000));
       const w = await acts.waitSubscribe(waitFor('o-ancient', Date.now() - 60_000));
       assert.equal(w.event, null);
     });
 
     test('concurrent mix: 120 waits and their 120 events in random order, each wait gets its own event exactly once', async () => {
-      const acts = createWaitActivities(async () => j);
+      const acts = createJournalActivities(async () => j);
       const n = 120;
       const answered = new Map<string, string[]>();
       const ops: Array<() => Promise<void>> = [];
@@ -194,7 +194,7 @@ describe('forced interleavings: an event and a wait committed at the same moment
     const gate = new Gate();
     const j = await PgJournal.connect(tdb.url, { beforeCommit: (what) => gate.hook(what) });
     const r = router(j);
-    const acts = createWaitActivities(async () => j);
+    const acts = createJournalActivities(async () => j);
     try {
       // 1. The delivery's transaction is open (inserted, not committed) when the wait is recorded.
       gate.arm('accept');
