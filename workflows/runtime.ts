@@ -57,7 +57,7 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
       await sleep(ms, { summary: `delay ${stepPath}` });
     },
     async call(c: ActivityCall) {
-      const acts = proxyActivities<OutboundActivities>({
+      const options = {
         startToCloseTimeout: c.timeoutMs,
         retry: {
           maximumAttempts: c.retry.maximumAttempts,
@@ -66,7 +66,9 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
           maximumInterval: c.retry.maximumIntervalMs,
         },
         summary: c.summary,
-      });
+      };
+      // Local: the worker retries in place (a backoff over a minute becomes a workflow timer).
+      const acts = c.mode === 'local' ? proxyLocalActivities<OutboundActivities>(options) : proxyActivities<OutboundActivities>(options);
       try {
         const out = await acts[c.kind]({
           // The run's workflow id, also inside a loop chunk: it keys the Idempotency-Key.

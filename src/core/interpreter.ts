@@ -42,8 +42,23 @@ export const DEFAULT_RETRY: ResolvedRetry = {
   maximumIntervalMs: 60_000,
 };
 
+/**
+ * Outbound steps run as local activities when their time limit is at most this: the call runs in
+ * the run's own worker and leaves one marker in the history, about half of Temporal's work per step.
+ * Longer calls go through the server as regular activities (`mode: activity` asks for that anyway):
+ * a local activity holds the workflow task's slot while it runs, and its attempts show only when
+ * the step ends.
+ */
+export const LOCAL_STEP_MAX_TIMEOUT_MS = 30_000;
+
+export function outboundMode(step: { mode?: 'local' | 'activity' }, timeoutMs: number): 'local' | 'activity' {
+  return step.mode ?? (timeoutMs <= LOCAL_STEP_MAX_TIMEOUT_MS ? 'local' : 'activity');
+}
+
 export interface ActivityCall {
   kind: OutboundKind;
+  /** `local`: a local activity in this worker; `activity`: a regular activity through the server. */
+  mode: 'local' | 'activity';
   stepPath: string;
   stepId?: string;
   params: Json;
@@ -397,13 +412,15 @@ export class Interpreter {
     // Event data is encoded where it lands (url, html): see escape.ts.
     const { value, secretFields } = renderValue(raw, scope.ctx, FIELD_ESCAPERS[kind]);
     const what = describeOutbound(kind, value);
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS;
     const { result, attempts } = await this.rt.call({
       kind,
+      mode: outboundMode(step, timeoutMs),
       stepPath: path,
       stepId: step.id,
       params: value,
       secretFields,
-      timeoutMs: step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS,
+      timeoutMs,
       retry: resolveRetry(step.retry),
       summary: short(`${step.name ?? path}: ${what}`),
     });

@@ -38,6 +38,8 @@ export interface StepCommon {
   name?: string;
   timeout?: string;
   retry?: RetryPolicy;
+  /** Outbound steps: a local activity (default up to a 30 s timeout) or a regular one. */
+  mode?: 'local' | 'activity';
   continue_on_error?: boolean;
 }
 

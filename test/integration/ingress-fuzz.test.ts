@@ -20,7 +20,10 @@ import { rawRequest, type RawRequest, type RawResponse } from '../fixtures/hosti
 const SEED = Number(process.env.HOOKFLOW_FUZZ_SEED ?? 0x5eed1e55) >>> 0;
 const COUNT = Number(process.env.HOOKFLOW_FUZZ_COUNT ?? 10_000);
 const IN_FLIGHT = 16;
-const TIME_BUDGET_MS = 180_000;
+// Past this, the lanes stop taking new requests and the test judges what was sent (a loaded, shared
+// machine must not turn a slow run into a failure); at least MIN_SENT must have been sent.
+const TIME_BUDGET_MS = 150_000;
+const MIN_SENT = Math.min(COUNT, 1_000);
 
 /** sfc32: small, fast, good enough for test inputs; deterministic across platforms. */
 function prng(a: number, b: number): Rng {
@@ -460,13 +463,16 @@ describe(`randomized hostile requests (seed ${SEED}, ${COUNT} requests)`, () => 
     const validity = { yes: 0, no: 0, maybe: 0 };
     let accepted = 0;
     let next = 0;
+    let sent = 0;
     const latencies: Array<[number, number]> = []; // [ms, index]
     const started = Date.now();
 
     async function lane(): Promise<void> {
       for (;;) {
+        if (Date.now() - started > TIME_BUDGET_MS) return;
         const i = next++;
         if (i >= COUNT) return;
+        sent++;
         const p = plan(i, new Date());
         validity[p.valid]++;
         let res: RawResponse;
@@ -482,17 +488,17 @@ describe(`randomized hostile requests (seed ${SEED}, ${COUNT} requests)`, () => 
         if (res.status >= 200 && res.status < 300) accepted++;
         const problem = judge(p, res);
         if (problem) findings.push({ index: i, problem, source: p.source, mutations: p.mutations, status: res.status, answer: res.body.toString('utf8').slice(0, 300) });
-        if (Date.now() - started > TIME_BUDGET_MS) throw new Error(`over the ${TIME_BUDGET_MS / 1000} s budget after ${i} requests (seed ${SEED})`);
       }
     }
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     const seconds = (Date.now() - started) / 1000;
-    const rate = COUNT / seconds;
+    const rate = sent / seconds;
+    assert.ok(sent >= MIN_SENT, `only ${sent} requests were sent within ${TIME_BUDGET_MS / 1000} s (seed ${SEED})`);
     latencies.sort((a, b) => a[0] - b[0]);
     const pct = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.[0] ?? 0).toFixed(0);
     const slowest = latencies.slice(-3).map(([ms, i]) => `#${i} ${ms.toFixed(0)} ms (${plan(i, new Date()).mutations.join('+') || 'valid'})`);
     const summary =
-      `seed ${SEED}: ${COUNT} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} req/s with ${IN_FLIGHT} in flight; ` +
+      `seed ${SEED}: ${sent} of ${COUNT} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} req/s with ${IN_FLIGHT} in flight; ` +
       `latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, slowest ${slowest.join(', ')}; ` +
       `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ` +
       `validity ${JSON.stringify(validity)}; accepted ${accepted}`;
@@ -505,8 +511,8 @@ describe(`randomized hostile requests (seed ${SEED}, ${COUNT} requests)`, () => 
       `${findings.length} finding(s) — reproduce with HOOKFLOW_FUZZ_SEED=${SEED} (request index shown)\n${summary}`,
     );
     // The run must reach both sides: enough valid deliveries accepted, enough hostile ones refused.
-    assert.ok(accepted > COUNT * 0.1, `only ${accepted} requests were accepted: the generator is broken (${summary})`);
-    assert.ok(COUNT - accepted > COUNT * 0.4, `only ${COUNT - accepted} requests were refused (${summary})`);
+    assert.ok(accepted > sent * 0.1, `only ${accepted} requests were accepted: the generator is broken (${summary})`);
+    assert.ok(sent - accepted > sent * 0.4, `only ${sent - accepted} requests were refused (${summary})`);
     // Nothing leaked into Object.prototype, and the process still serves a valid request.
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     const ok = await rawRequest(hf.url, { method: 'POST', path: '/hooks/open', headers: [['Content-Type', 'application/json']], body: Buffer.from('{"kind":"stay"}') });

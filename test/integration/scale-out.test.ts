@@ -1,7 +1,9 @@
 // hookflow beyond one process: `hookflow serve` and two `hookflow worker` processes (the real CLI,
 // spawned) against the test run's Temporal server, on their own task queue. Checks /healthz before
 // and after a worker polls, that every run completes on the workers, and graceful shutdown: SIGTERM
-// to a worker lets its in-flight activity finish; SIGTERM to serve answers the request in flight.
+// to a worker lets its in-flight activity finish; a worker SIGKILLed inside a local-activity step
+// leaves the step to another worker with the same Idempotency-Key; SIGTERM to serve answers the
+// request in flight.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -14,10 +16,19 @@ import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 import { spawnHookflow, waitForOutput, type Proc } from '../helpers/processes.js';
 
 /** An HTTP server that answers after `delayMs` and records whether each answer was sent in full. */
-async function startSlowSink(delayMs: number): Promise<{ url: string; calls: Array<{ at: number; finished: boolean; aborted: boolean }>; close(): Promise<void> }> {
-  const calls: Array<{ at: number; finished: boolean; aborted: boolean }> = [];
+interface SlowCall {
+  at: number;
+  path: string;
+  key: string | undefined;
+  finished: boolean;
+  aborted: boolean;
+}
+
+async function startSlowSink(delayMs: number): Promise<{ url: string; calls: SlowCall[]; close(): Promise<void> }> {
+  const calls: SlowCall[] = [];
   const server = http.createServer((req, res) => {
-    const call = { at: Date.now(), finished: false, aborted: false };
+    const key = req.headers['idempotency-key'];
+    const call: SlowCall = { at: Date.now(), path: req.url ?? '', key: typeof key === 'string' ? key : undefined, finished: false, aborted: false };
     calls.push(call);
     req.resume();
     res.on('finish', () => (call.finished = true));
@@ -43,6 +54,7 @@ name: fanout
 on: { source: app, event: ping }
 steps:
   - id: call
+    mode: activity
     http: { method: POST, url: "${fast}/ping/{{ event.id }}" }
 `,
   'slow.yaml': `
@@ -50,8 +62,17 @@ name: slow
 on: { source: app, event: slow }
 steps:
   - id: slow_call
+    mode: activity
     retry: { attempts: 3, initial: 100ms }
     http: { method: POST, url: "${slow}/slow/{{ event.id }}" }
+`,
+  'slow-local.yaml': `
+name: slow-local
+on: { source: app, event: slow-local }
+steps:
+  - id: slow_call
+    retry: { attempts: 3, initial: 100ms }
+    http: { method: POST, url: "${slow}/slow-local/{{ event.id }}" }
 `,
 });
 
@@ -176,6 +197,37 @@ describe('hookflow serve + two hookflow worker processes', () => {
     assert.equal(result.steps[0]?.attempts, 1, 'the activity was not retried');
     assert.equal(slow.calls.length, 1, 'the sink was called once');
     t.diagnostic(`worker exited ${exit.at - sigtermAt} ms after SIGTERM (the activity had ${call.at + 2_000 - sigtermAt} ms to go)`);
+  });
+
+  test('a worker SIGKILLed inside a local-activity step: another worker runs the step again with the same Idempotency-Key and completes the run', async (t) => {
+    const [survivor] = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    assert.ok(survivor, 'one worker is left from the test before');
+    const before = slow.calls.length;
+    const r = await postJson(`${base}/hooks/app`, { type: 'slow-local', id: 'k1' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const handle = await startedRun(client, r.json.runs[0].workflowId as string);
+    await eventually(() => (slow.calls.length === before + 1 ? true : undefined), 30_000, 'the slow sink to be called by the local activity');
+    // A local activity is not scheduled through the server: it shows as no pending activity.
+    assert.equal((await handle.describe()).raw.pendingActivities?.length ?? 0, 0);
+    const killedAt = Date.now();
+    survivor.child.kill('SIGKILL');
+    await survivor.exited;
+    const next = spawnHookflow('worker', env);
+    procs.push(next);
+    workers.push(next);
+    await waitForOutput(next, /polling task queue/);
+
+    const result = (await handle.result()) as RunResult;
+    assert.equal(result.status, 'completed', JSON.stringify(result));
+    const calls = slow.calls.slice(before);
+    assert.equal(calls.length, 2, 'the step ran once on the killed worker and once on the new one');
+    assert.ok(calls[0]!.aborted, 'the first call was cut by the SIGKILL');
+    assert.ok(calls[0]!.key && calls[0]!.key === calls[1]!.key, `both attempts carry one Idempotency-Key: ${calls.map((c) => c.key).join(', ')}`);
+    const history = await handle.fetchHistory();
+    const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    assert.equal(markers.length, 1, 'the step is one local-activity marker in the history');
+    assert.equal((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length, 0, 'no regular activity was scheduled');
+    t.diagnostic(`the run completed ${Date.now() - killedAt} ms after the SIGKILL`);
   });
 
   test('SIGTERM to serve finishes the request in flight and refuses new connections', async (t) => {
