@@ -125,7 +125,9 @@ async function startHookflow(temporal: TemporalUnderTest, env: Record<string, st
     path.join(dir, 'relay.yaml'),
     `name: relay\non: { source: bench, event: ping }\nsteps:\n  - http: { method: POST, url: "${sink.url}/deliver", json: { id: "{{ event.id }}", ts: "{{ event.sent }}" } }\n`,
   );
-  const proc = await spawnProc(['bin/hookflow.mjs', 'start'], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS refuses) go to hookflow's node.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = await spawnProc([...nodeArgs, 'bin/hookflow.mjs', 'start'], {
     PORT: '0',
     RECIPES_DIR: dir,
     TEMPORAL_ADDRESS: temporal.address,

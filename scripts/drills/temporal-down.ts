@@ -57,7 +57,8 @@ export async function temporalDown(opts: { rate?: number; outageMs?: number; mod
       const present = await runStatuses(address, accepted);
       if (present.missing.length) problems.push(`2xx without a run: ${sample(present.missing)}`);
     }
-    const final = await waitForCompletion(address, accepted, 180_000);
+    // The backlog drains at Temporal's start rate: allow 3 min, or 250 ms per accepted event on a loaded machine.
+    const final = await waitForCompletion(address, accepted, Math.max(180_000, accepted.length * 250));
     const notDone = [...final.running, ...final.missing, ...final.other];
     if (notDone.length) problems.push(`accepted runs not completed after the restart: ${sample(notDone)}`);
     const notAtSink = accepted.filter((id) => !sink.first.has(`relay-0/${id}`));
