@@ -114,7 +114,9 @@ try {
   console.log('| --- | --- | ---: | ---: | ---: |');
   for (const [key, rs] of results) {
     const [role, name] = key.split('\t');
-    console.log(`| hookflow ${role} | ${name} | ${median(rs.map((r) => r.ms)).toFixed(0)} | ${median(rs.map((r) => r.rssMiB)).toFixed(0)} | ${median(rs.map((r) => r.peakMiB)).toFixed(0)} |`);
+    console.log(
+      `| hookflow ${role} | ${name} | ${median(rs.map((r) => r.ms)).toFixed(0)} | ${median(rs.map((r) => r.rssMiB)).toFixed(0)} | ${median(rs.map((r) => r.peakMiB)).toFixed(0)} |`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

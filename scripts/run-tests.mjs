@@ -17,7 +17,7 @@ process.chdir(root);
 
 function testFiles(dir) {
   const out = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir).sort();
   } catch {
@@ -58,8 +58,24 @@ await workflowBundle(root);
 
 const countsDir = mkdtempSync(path.join(tmpdir(), 'hookflow-test-'));
 env.HOOKFLOW_TEST_COUNTS = path.join(countsDir, 'counts.json');
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/test-counts-reporter.mjs', '--test-reporter-destination=stdout'];
-const args = ['--import', 'tsx', '--import', './scripts/test-blocking-stdout.mjs', '--test', ...reporters, '--test-force-exit', `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`, `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-counts-reporter.mjs',
+  '--test-reporter-destination=stdout',
+];
+const args = [
+  '--import',
+  'tsx',
+  '--import',
+  './scripts/test-blocking-stdout.mjs',
+  '--test',
+  ...reporters,
+  '--test-force-exit',
+  `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`,
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+  ...files,
+];
 console.error(`running ${files.length} test file(s) on Node ${process.versions.node}`);
 const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
 // A watchdog, so a test that hangs in a hook cannot hold CI past its limit.

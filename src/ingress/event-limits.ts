@@ -29,6 +29,7 @@ const WORST_GROWTH = 6;
 const ENVELOPE_ALLOWANCE = 256 * 1024;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function fieldProblem(
