@@ -51,3 +51,16 @@ done
 setup "$TEMPORAL_DB" temporal
 setup "$VISIBILITY_DB" visibility
 echo "Temporal schema is up to date"
+
+# The database of hookflow's intake journal (HOOKFLOW_JOURNAL_URL in docker-compose.yml): created
+# empty here, hookflow creates its tables at start-up.
+: "${HOOKFLOW_DB:=hookflow}"
+if out=$(sql "$HOOKFLOW_DB" create 2>&1); then
+  echo "created database $HOOKFLOW_DB"
+elif printf '%s' "$out" | grep -q 'already exists'; then
+  echo "database $HOOKFLOW_DB exists"
+else
+  printf '%s\n' "$out" >&2
+  echo "could not create database $HOOKFLOW_DB on $SQL_HOST:$SQL_PORT as $SQL_USER" >&2
+  exit 1
+fi

@@ -163,6 +163,17 @@ describe('docker-compose.yml', () => {
     assert.equal(envOf(ingress).PORT, '3000');
   });
 
+  test('ingress and workers share one intake journal in the stack\'s PostgreSQL, in a database the schema job creates', () => {
+    const urls = ['ingress', 'worker'].map((name) => envOf(services[name]!).HOOKFLOW_JOURNAL_URL);
+    assert.match(urls[0] ?? '', /^postgres:\/\/[^@]+@postgres:5432\/hookflow$/, 'a postgres:// journal on the compose PostgreSQL');
+    assert.equal(urls[1], urls[0], 'workers use the same journal (wait_for, run.failed)');
+    assert.match(read('deploy/temporal/setup-schema.sh'), /HOOKFLOW_DB:=hookflow/);
+  });
+
+  test('the worker does not depend on Mailpit, which production.md says may be removed', () => {
+    assert.equal(dependencies(services.worker!).mailpit, undefined);
+  });
+
   test('recipes are mounted read-only into the ingress', () => {
     const m = mounts(services.ingress!).find((v) => v.target === '/app/recipes');
     assert.ok(m, 'ingress mounts /app/recipes');
