@@ -4,7 +4,7 @@
 // (test/integration/ingress-hostile.test.ts sends each case).
 import type { TriggerEvent } from '../core/types.js';
 import type { Described } from '../providers/index.js';
-import { IngressError } from './errors.js';
+import { IngressError, type IngressErrorCode } from './errors.js';
 
 /**
  * UTF-8 bytes of a delivery id. Real ids are far shorter (a GitHub UUID is 36, a Stripe `evt_…` 28,
@@ -36,7 +36,7 @@ function fieldProblem(
   what: 'delivery id' | 'event type',
   value: string,
   maxBytes: number,
-  codes: { long: string; invalid: string },
+  codes: { long: IngressErrorCode; invalid: IngressErrorCode },
 ): IngressError | undefined {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > maxBytes) {
