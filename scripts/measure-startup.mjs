@@ -8,20 +8,20 @@
 // Each run: spawn the command, time until its "hookflow is up" banner, wait 2 s for it to settle,
 // read VmRSS (resident now) and VmHWM (peak) from /proc, then SIGTERM it. Variants alternate, so a
 // noisy neighbour slows both alike; the median of the runs is printed. Linux only (/proc).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, roles: { type: 'string', default: 'serve,worker' } } });
 const runs = Number(values.runs);
-const roles = values.roles.split(',');
+const roles = values.roles.split(',').filter((r) => r === 'serve' || r === 'worker'); // --roles none: module loading only
 
 const variants = [
   { name: 'tsx (source)', argv: [path.join(root, 'bin', 'hookflow.mjs')] },
@@ -90,6 +90,26 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+// The part of start-up the build changes: loading the app's module graph (src/app/hookflow, which
+// pulls in the ingress, the journal, the Temporal client and worker), in a fresh process each time.
+function loadOnce(compiled) {
+  const target = compiled ? path.join(root, 'dist', 'src', 'app', 'hookflow.js') : path.join(root, 'src', 'app', 'hookflow.ts');
+  const code = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(target).href)}); process.stdout.write(String(performance.now() - t));`;
+  const args = [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e', code];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(r.stdout);
+}
+const loads = { tsx: [], compiled: [] };
+for (let i = 0; i < runs; i++) {
+  loads.tsx.push(loadOnce(false));
+  loads.compiled.push(loadOnce(true));
+}
+console.log(
+  `loading src/app/hookflow's module graph, median of ${runs}: tsx ${median(loads.tsx).toFixed(0)} ms, compiled ${median(loads.compiled).toFixed(0)} ms`,
+);
+
+if (roles.length === 0) process.exit(0);
 const { startDevServer } = await import('../src/temporal/dev-server.ts');
 const server = await startDevServer({ home: root, log: (l) => console.error(l) });
 const work = mkdtempSync(path.join(tmpdir(), 'hookflow-startup-'));
