@@ -108,7 +108,7 @@ try {
     const p = await startE2EProc(address, e2eEnv);
     const runs: E2EResult[] = [];
     let breakdown: Breakdown | undefined;
-    let cpuPerRun: number[] = [];
+    const cpuPerRun: number[] = [];
     try {
       await steadyRate(p, e2eRate, 3000, 15_000, `warm-${Date.now().toString(36)}`);
       for (let i = 0; i < repeats; i++) {

@@ -2,8 +2,11 @@
 // `npm test`: every test file under test/unit and test/integration, against a real Temporal dev
 // server (started here unless TEMPORAL_ADDRESS names one). Fails when no test ran: on Node 20 a
 // folder or quoted glob given to `--test` silently runs nothing, so the files are listed here.
+// The counts come from scripts/test-counts-reporter.mjs (a node:test reporter writing JSON), run
+// beside the `spec` reporter that people read.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
@@ -14,7 +17,7 @@ process.chdir(root);
 
 function testFiles(dir) {
   const out = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir).sort();
   } catch {
@@ -28,9 +31,10 @@ function testFiles(dir) {
   return out;
 }
 
-// `npm test -- test/unit/foo.test.ts` runs only the files named.
-const only = process.argv.slice(2).filter((a) => a.endsWith('.ts'));
-const files = only.length ? only : [...testFiles('test/unit'), ...testFiles('test/integration')];
+// `npm test -- test/unit/foo.test.ts test/unit/core` runs only the files named and those in the
+// folders named.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const files = only.length ? only.flatMap((a) => (a.endsWith('.ts') ? [a] : testFiles(a))) : [...testFiles('test/unit'), ...testFiles('test/integration')];
 if (files.length === 0) {
   console.error('no test files found under test/unit or test/integration');
   process.exit(1);
@@ -52,14 +56,28 @@ if (!process.env.TEMPORAL_ADDRESS) {
 // Bundle the workflows once; every test worker then loads the cached bundle.
 await workflowBundle(root);
 
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-force-exit', `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`, `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
-console.error(`running ${files.length} test file(s)`);
-const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-let tail = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-5000);
-});
+const countsDir = mkdtempSync(path.join(tmpdir(), 'hookflow-test-'));
+env.HOOKFLOW_TEST_COUNTS = path.join(countsDir, 'counts.json');
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-counts-reporter.mjs',
+  '--test-reporter-destination=stdout',
+];
+const args = [
+  '--import',
+  'tsx',
+  '--import',
+  './scripts/test-blocking-stdout.mjs',
+  '--test',
+  ...reporters,
+  '--test-force-exit',
+  `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 300_000}`,
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+  ...files,
+];
+console.error(`running ${files.length} test file(s) on Node ${process.versions.node}`);
+const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
 // A watchdog, so a test that hangs in a hook cannot hold CI past its limit.
 const limitMs = Number(process.env.TEST_SUITE_LIMIT_MS ?? 40 * 60_000);
 const watchdog = setTimeout(() => {
@@ -70,14 +88,19 @@ const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve
 clearTimeout(watchdog);
 await server?.stop();
 
-const count = (label) => Number(new RegExp(`ℹ ${label} (\\d+)`).exec(tail)?.[1] ?? 'NaN');
-const tests = count('tests');
-const pass = count('pass');
-const fail = count('fail') + (count('cancelled') || 0);
-if (!(tests > 0)) {
+let counts;
+try {
+  counts = JSON.parse(readFileSync(env.HOOKFLOW_TEST_COUNTS, 'utf8'));
+} catch {
+  counts = undefined; // the runner stopped before its reporters finished
+}
+rmSync(countsDir, { recursive: true, force: true });
+if (!(counts?.tests > 0)) {
   console.error(`the test runner ran no test (exit ${code}); treating that as a failure`);
   process.exit(1);
 }
-console.log(`${pass} passed, ${fail} failed`);
+const failed = counts.fail + counts.cancelled;
+const skipped = counts.skipped + counts.todo;
+console.log(`${counts.pass} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 console.error(`npm test took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-process.exit(code === 0 && fail === 0 ? 0 : 1);
+process.exit(code === 0 && failed === 0 ? 0 : 1);

@@ -21,18 +21,27 @@ sql() {
   temporal-sql-tool --plugin "$SQL_PLUGIN" --ep "$SQL_HOST" -p "$SQL_PORT" -u "$SQL_USER" --db "$db" "$@"
 }
 
+# Creates database $1 unless it exists; true (0) when it was created just now.
+create_db() {
+  db=$1
+  if out=$(sql "$db" create 2>&1); then
+    echo "created database $db"
+    return 0
+  elif printf '%s' "$out" | grep -q 'already exists'; then
+    echo "database $db exists"
+    return 1
+  fi
+  printf '%s\n' "$out" >&2
+  echo "could not create database $db on $SQL_HOST:$SQL_PORT as $SQL_USER" >&2
+  exit 1
+}
+
 setup() {
   db=$1
   dir=$2
-  if out=$(sql "$db" create 2>&1); then
-    echo "created database $db; setting up its base schema"
+  if create_db "$db"; then
+    echo "setting up the base schema of $db"
     sql "$db" setup-schema -v 0.0
-  elif printf '%s' "$out" | grep -q 'already exists'; then
-    echo "database $db exists"
-  else
-    printf '%s\n' "$out" >&2
-    echo "could not create database $db on $SQL_HOST:$SQL_PORT as $SQL_USER" >&2
-    exit 1
   fi
   sql "$db" update-schema -d "$SCHEMA_ROOT/$dir/versioned"
 }
@@ -51,3 +60,7 @@ done
 setup "$TEMPORAL_DB" temporal
 setup "$VISIBILITY_DB" visibility
 echo "Temporal schema is up to date"
+
+# The database of hookflow's intake journal (HOOKFLOW_JOURNAL_URL in docker-compose.yml): created
+# empty here, hookflow creates its tables at start-up.
+create_db "${HOOKFLOW_DB:=hookflow}" || true

@@ -52,7 +52,7 @@ async function api<T>(config: Config, url: string | undefined, path: string, ini
       headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
   } catch (err) {
-    throw new Error(`hookflow does not answer at ${base} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start", or set HOOKFLOW_URL to where it runs`);
+    throw new Error(`hookflow does not answer at ${base} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start", or set HOOKFLOW_URL to where it runs`, { cause: err });
   }
   const text = await res.text();
   let json: unknown;

@@ -4,7 +4,7 @@
 // (test/integration/ingress-hostile.test.ts sends each case).
 import type { TriggerEvent } from '../core/types.js';
 import type { Described } from '../providers/index.js';
-import { IngressError } from './errors.js';
+import { IngressError, type IngressErrorCode } from './errors.js';
 
 /**
  * UTF-8 bytes of a delivery id. Real ids are far shorter (a GitHub UUID is 36, a Stripe `evt_…` 28,
@@ -29,13 +29,14 @@ const WORST_GROWTH = 6;
 const ENVELOPE_ALLOWANCE = 256 * 1024;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function fieldProblem(
   what: 'delivery id' | 'event type',
   value: string,
   maxBytes: number,
-  codes: { long: string; invalid: string },
+  codes: { long: IngressErrorCode; invalid: IngressErrorCode },
 ): IngressError | undefined {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > maxBytes) {

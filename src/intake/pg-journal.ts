@@ -645,7 +645,7 @@ export class PgJournal implements Journal {
     }
     for (;;) {
       const c = await this.pool.connect();
-      let n = 0;
+      let n: number;
       try {
         await c.query('BEGIN');
         const seqs = (await c.query<{ seq: string }>(`SELECT seq FROM deliveries WHERE received_at < $1 AND seq NOT IN (SELECT delivery_seq FROM runs WHERE state = 'queued') LIMIT 5000`, [olderThan])).rows.map((r) => r.seq);

@@ -12,7 +12,7 @@ import {
   signatureHeader,
 } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt } from './fields.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import type { Json } from '../core/types.js';
 import type { Provider } from './types.js';
 

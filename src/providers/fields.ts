@@ -1,6 +1,6 @@
 // Reading event types and delivery ids out of a parsed body, and the headers `sign()` starts from.
 import type { Json } from '../core/types.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 
 /** The value at `path` when it is a non-empty string or a finite number (as text). */
 export function textAt(body: Json, path: readonly string[]): string | undefined {

@@ -2,7 +2,7 @@
 // the raw body, a shared token in a header or the query, HTTP Basic, or explicitly none); `event`
 // and `id` are CEL over `{ body, headers, query }`.
 import type { GenericVerify, Json, SourceConfig } from '../core/types.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import {
   badSignature,
   bodyHashId,

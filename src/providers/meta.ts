@@ -2,7 +2,7 @@
 // `GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…` is answered with the challenge as text
 // when the verify token equals one of the source's secrets. Works for any source.
 import type { SourceConfig } from '../core/types.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import { isVerifyNone, queryParam, safeEqual, secretsOf } from './verify-core.js';
 import type { Handshake, WebhookRequest } from './types.js';
 

@@ -14,7 +14,7 @@ import {
   signatureHeader,
 } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt, userHeader } from './fields.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import type { SourceConfig } from '../core/types.js';
 import type { Provider, WebhookRequest } from './types.js';
 

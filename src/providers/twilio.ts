@@ -19,7 +19,7 @@ import {
 } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt } from './fields.js';
 import type { Json } from '../core/types.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import { parseContentType } from '../ingress/parse-body.js';
 import { formPairs } from '../ingress/parse-form.js';
 import type { Described, Provider } from './types.js';

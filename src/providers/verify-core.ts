@@ -2,7 +2,7 @@
 // lookup that refuses ambiguous signature headers, timestamp tolerance, and secret rotation.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { GenericVerify, SourceConfig } from '../core/types.js';
-import { IngressError } from '../ingress/errors.js';
+import { IngressError } from './errors.js';
 import type { WebhookRequest } from './types.js';
 
 /** Replay window of the timestamped schemes (Stripe, Slack, Standard Webhooks, Zoom, Discord). */

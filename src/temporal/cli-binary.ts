@@ -89,7 +89,7 @@ async function withLock<T>(lockPath: string, log: (l: string) => void, fn: () =>
       }
       if (!announced) log(`waiting for another build of the Temporal CLI (lock ${lockPath})`);
       announced = true;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${lockPath}`, { cause: err });
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

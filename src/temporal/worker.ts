@@ -12,7 +12,10 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', 'index.ts');
+// `.ts` when run from source (tsx), `.js` from the compiled build (`npm run build`, dist/): the
+// workflows are bundled from whichever sits beside this file.
+const EXT = path.extname(fileURLToPath(import.meta.url));
+const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows', `index${EXT}`);
 
 type RawActivity = (input: OutboundInput<never>) => Promise<unknown>;
 
@@ -87,7 +90,7 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
  * caches keyed by expression text, and cel-js's function library never changes after set-up
  * (docs/BENCHMARKS.md: −10 ms of CPU per run, e2e p50 75 → 41 ms).
  */
-const PRELOADED = ['@marcbachmann/cel-js', ...['expr', 'template', 'glob', 'interpreter'].map((m) => path.join(ROOT, 'src', 'core', `${m}.ts`))];
+const PRELOADED = ['@marcbachmann/cel-js', ...['expr', 'template', 'glob', 'interpreter'].map((m) => path.join(ROOT, 'src', 'core', `${m}${EXT}`))];
 
 export async function workflowBundle(home: string = ROOT): Promise<{ code: string }> {
   const h = createHash('sha256');

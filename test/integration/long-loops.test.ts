@@ -60,7 +60,7 @@ describe('long loops (real Temporal)', () => {
   let hf: Awaited<ReturnType<typeof startTestHookflow>>;
 
   before(async () => {
-    let inFlight = 0;
+    const inFlight = 0;
     sink = await startSink({
       fallback: (req) => {
         if (!req.path.startsWith('/item/')) return { status: 200, body: { ok: true } };

@@ -86,7 +86,7 @@ describe('a run in the Temporal Web UI (headless Chromium)', () => {
     try {
       ({ chromium } = await import('playwright-core'));
     } catch (err) {
-      throw new Error(`playwright-core does not load (${String(err)}): ${INSTALL_HINT}`);
+      throw new Error(`playwright-core does not load (${String(err)}): ${INSTALL_HINT}`, { cause: err });
     }
 
     dev = await startDevServer({ home: process.cwd(), port: await freePort(), uiPort: await freePort(), log: () => {} });

@@ -163,6 +163,17 @@ describe('docker-compose.yml', () => {
     assert.equal(envOf(ingress).PORT, '3000');
   });
 
+  test('ingress and workers share one intake journal in the stack\'s PostgreSQL, in a database the schema job creates', () => {
+    const urls = ['ingress', 'worker'].map((name) => envOf(services[name]!).HOOKFLOW_JOURNAL_URL);
+    assert.match(urls[0] ?? '', /^postgres:\/\/[^@]+@postgres:5432\/hookflow$/, 'a postgres:// journal on the compose PostgreSQL');
+    assert.equal(urls[1], urls[0], 'workers use the same journal (wait_for, run.failed)');
+    assert.match(read('deploy/temporal/setup-schema.sh'), /HOOKFLOW_DB:=hookflow/);
+  });
+
+  test('the worker does not depend on Mailpit, which production.md says may be removed', () => {
+    assert.equal(dependencies(services.worker!).mailpit, undefined);
+  });
+
   test('recipes are mounted read-only into the ingress', () => {
     const m = mounts(services.ingress!).find((v) => v.target === '/app/recipes');
     assert.ok(m, 'ingress mounts /app/recipes');
@@ -259,10 +270,14 @@ describe('Dockerfile', () => {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
 
-  test('multi-stage on node 20 bookworm-slim, production deps only', () => {
-    assert.match(dockerfile, /ARG NODE_IMAGE=node:20-bookworm-slim/);
-    assert.ok(instructions.filter((l) => /^FROM /.test(l)).length >= 2, 'at least two stages');
+  test('multi-stage on the node 24 LTS bookworm-slim, compiled in a build stage, production deps only', () => {
+    assert.match(dockerfile, /ARG NODE_IMAGE=node:24-bookworm-slim/);
+    assert.ok(instructions.filter((l) => /^FROM /.test(l)).length >= 3, 'build, deps and runtime stages');
+    assert.ok(instructions.includes('RUN npm run build'), 'the build stage compiles with npm run build');
+    assert.ok(instructions.includes('COPY --from=build /app/dist ./dist'), 'the runtime takes the compiled dist/');
     assert.ok(instructions.some((l) => /npm ci --omit=dev/.test(l)));
+    const runtime = instructions.slice(instructions.reduce((last, l, i) => (l.startsWith('FROM ') ? i : last), 0));
+    assert.ok(!runtime.some((l) => /^COPY (src|workflows) /.test(l) || /--import tsx/.test(l)), 'the runtime stage runs no TypeScript');
   });
 
   test('runs as a non-root user from /app with a writable .hookflow', () => {
@@ -273,7 +288,7 @@ describe('Dockerfile', () => {
   });
 
   test('entrypoint is the hookflow CLI, serve by default, with an HTTP healthcheck', () => {
-    assert.ok(instructions.includes('ENTRYPOINT ["node", "bin/hookflow.mjs"]'));
+    assert.ok(instructions.includes('ENTRYPOINT ["node", "dist/src/cli/main.js"]'));
     assert.equal(instructions.filter((l) => l.startsWith('CMD ')).at(-1), 'CMD ["serve"]');
     assert.ok(instructions.some((l) => /^HEALTHCHECK .*\/healthz/.test(l)));
   });
@@ -288,6 +303,6 @@ describe('Dockerfile', () => {
       assert.ok(!ignored.includes(s), `.dockerignore excludes ${s}, which the image needs`);
     }
     assert.ok(statSync(path.join(ROOT, 'bin/hookflow.mjs')).isFile());
-    for (const p of ['node_modules', '.hookflow', '.git', '.env', 'deploy/hookflow.env']) assert.ok(ignored.includes(p), `.dockerignore keeps ${p} out`);
+    for (const p of ['node_modules', 'dist', '.hookflow', '.git', '.env', 'deploy/hookflow.env']) assert.ok(ignored.includes(p), `.dockerignore keeps ${p} out`);
   });
 });
