@@ -41,7 +41,7 @@ export async function runRecipe(original: RunInput): Promise<RunResult> {
   rt.respond = (outcome) => {
     answer ??= outcome;
   };
-  const result = await interpret(recipe, input.event, rt);
+  const result = await interpret(recipe, input.event, rt, input.events);
   ended = true;
   await condition(allHandlersFinished);
   if (result.status === 'failed') {

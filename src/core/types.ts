@@ -128,6 +128,11 @@ export interface Recipe {
   on_failure?: Step[];
   /** The answer to the webhook's sender (see RespondSpec). */
   respond?: RespondSpec;
+  /** Flow control (spec §7): each keyed by CEL over the event; see src/core/flow.ts. */
+  concurrency?: { key?: string; limit: number };
+  throttle?: { key?: string; limit: number; period: string };
+  debounce?: { key?: string; period: string; max_wait?: string };
+  batch?: { key?: string; size: number; timeout: string };
   tests?: RecipeTest[];
 }
 
@@ -232,6 +237,8 @@ export interface RunInput {
   event: TriggerEvent;
   /** Set by `hookflow replay`: the workflow id this run replays. */
   replayOf?: string;
+  /** A debounced or batched run: the events it stands for, in arrival order (`event` is the last). */
+  events?: TriggerEvent[];
 }
 
 /** Why a run failed for good: the step, its error, and how many attempts it made. `error` in `on_failure`. */
