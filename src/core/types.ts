@@ -100,7 +100,9 @@ export type Step =
 
 export interface RecipeTest {
   name: string;
-  event: Json;
+  event?: Json;
+  /** Several events, in arrival order (flow control: a debounced burst, a batch, queued runs). */
+  events?: Json[];
   headers?: Record<string, string>;
   /** Event type and delivery id for the test; defaults from the recipe's `on`. */
   trigger?: { type?: string; id?: string };

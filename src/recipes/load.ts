@@ -325,6 +325,9 @@ class RecipeChecker {
     if (isObject(data['respond'])) this.respond(data['respond']);
     if (Array.isArray(data['tests'])) {
       data['tests'].forEach((t, i) => {
+        if (isObject(t) && ('event' in t) === ('events' in t)) {
+          this.add('event' in t ? this.y.at(['tests', i, 'events'], 'a test feeds `event` or `events`, not both', 'key') : this.y.at(['tests', i], 'a test needs `event` (one webhook body) or `events` (several, in order)'));
+        }
         if (!isObject(t) || !isObject(t['mocks'])) return;
         for (const id of Object.keys(t['mocks'])) {
           if (!this.stepIds.has(id)) {
