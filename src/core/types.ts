@@ -182,6 +182,8 @@ export interface SourceConfig {
   id?: string;
   /** Maximum body size in bytes (default 1 MiB). */
   maxBody: number;
+  /** A content key (CEL over body, headers, query) deduped within `windowMs`, on top of the delivery id. */
+  dedupe?: { key: string; windowMs: number };
 }
 
 // ---------------------------------------------------------------------------------------------
