@@ -143,9 +143,9 @@ test('dedupe: a content key (CEL over body, headers, query) and a window; proble
   assert.deepEqual(ok.problems, []);
   assert.deepEqual(ok.sources.get('github')?.dedupe, { key: 'body', windowMs: 600_000 });
   const bad = loadSourcesFile('sources.yaml', { GITHUB_WEBHOOK_SECRET: 's' }, 'sources:\n  github:\n    provider: github\n    dedupe: { key: event.after, window: 10 minutes }\n');
-  assert.deepEqual(
-    bad.problems.map((p) => formatProblem(p).slice(0, 50)),
-    ['sources.yaml:4:20 unknown variable "event" in dedupe.key', 'sources.yaml:4:41 invalid duration "10 minutes": use'],
-  );
+  const shown = bad.problems.map(formatProblem);
+  assert.equal(shown.length, 2, shown.join('\n'));
+  assert.match(shown[0]!, /^sources\.yaml:4:20 unknown variable "event" in dedupe\.key/);
+  assert.match(shown[1]!, /^sources\.yaml:4:41 invalid duration "10 minutes"/);
   assert.equal(bad.sources.has('github'), false);
 });
