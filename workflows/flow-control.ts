@@ -88,7 +88,7 @@ export async function flowControl(input: FlowInput): Promise<void> {
       s.groupLastAt = now;
       if (settings.batch && s.group.length >= settings.batch.size) flush();
     } else {
-      s.queue.push({ recipe: a.recipe, event: a.event, workflowId: a.workflowId, ...(a.replayOf ? { replayOf: a.replayOf } : {}) });
+      s.queue.push({ recipe: a.recipe, event: a.event, workflowId: a.workflowId, ...(a.replayOf ? { replayOf: a.replayOf } : {}), ...(a.limitedHosts ? { limitedHosts: a.limitedHosts } : {}) });
     }
   };
 
@@ -105,7 +105,13 @@ export async function flowControl(input: FlowInput): Promise<void> {
 
   const start = async (run: FlowRun): Promise<void> => {
     const info = workflowInfo();
-    const args: RunInput = { recipe: run.recipe, event: run.event, ...(run.events ? { events: run.events } : {}), ...(run.replayOf ? { replayOf: run.replayOf } : {}) };
+    const args: RunInput = {
+      recipe: run.recipe,
+      event: run.event,
+      ...(run.events ? { events: run.events } : {}),
+      ...(run.replayOf ? { replayOf: run.replayOf } : {}),
+      ...(run.limitedHosts ? { limitedHosts: run.limitedHosts } : {}),
+    };
     const n = run.events?.length;
     try {
       const child = await startChild<(i: RunInput) => Promise<RunResult>>(RUN_WORKFLOW, {

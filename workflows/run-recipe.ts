@@ -37,7 +37,7 @@ export async function runRecipe(original: RunInput): Promise<RunResult> {
     });
     setHandler(responseQuery, () => answer ?? null);
   }
-  const rt = durableRuntime(recipe, input.event);
+  const rt = durableRuntime(recipe, input.event, input.limitedHosts);
   rt.respond = (outcome) => {
     answer ??= outcome;
   };
@@ -76,5 +76,5 @@ function runFailedEvent(input: RunInput, result: RunResult): TriggerEvent {
 
 /** A chunk of a long `for_each`, run as a child of the run (see src/core/loops.ts). */
 export async function runLoopChunk(input: LoopChunkInput): Promise<LoopChunkResult> {
-  return new Interpreter(input.recipe, input.event, durableRuntime(input.recipe, input.event)).runChunk(input.chunk);
+  return new Interpreter(input.recipe, input.event, durableRuntime(input.recipe, input.event, input.limitedHosts)).runChunk(input.chunk);
 }

@@ -67,6 +67,7 @@ export interface FlowArrival {
   /** `<recipe>/<source>/<delivery id>` (or a replay's id): a repeat of one is counted once. */
   workflowId: string;
   replayOf?: string;
+  limitedHosts?: string[];
 }
 
 /** A run waiting for its turn: one event, or a debounced burst / a batch (`events`). */
@@ -76,6 +77,7 @@ export interface FlowRun {
   events?: TriggerEvent[];
   workflowId: string;
   replayOf?: string;
+  limitedHosts?: string[];
 }
 
 /** What the entity carries over continue-as-new. */
@@ -123,7 +125,14 @@ export function runOf(group: FlowArrival[]): FlowRun {
   const first = group[0]!;
   const last = group[group.length - 1]!;
   // The run takes the workflow id of its first event's run, and the recipe as the last event found it.
-  return { recipe: last.recipe, event: last.event, events: group.map((a) => a.event), workflowId: first.workflowId, ...(first.replayOf ? { replayOf: first.replayOf } : {}) };
+  return {
+    recipe: last.recipe,
+    event: last.event,
+    events: group.map((a) => a.event),
+    workflowId: first.workflowId,
+    ...(first.replayOf ? { replayOf: first.replayOf } : {}),
+    ...(last.limitedHosts ? { limitedHosts: last.limitedHosts } : {}),
+  };
 }
 
 /** One line for the Temporal UI and the state query: `batching 2/3`, `waiting: 4 queued`, `idle`. */

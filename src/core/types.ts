@@ -243,6 +243,8 @@ export interface RunInput {
   replayOf?: string;
   /** A debounced or batched run: the events it stands for, in arrival order (`event` is the last). */
   events?: TriggerEvent[];
+  /** Hosts under HOOKFLOW_OUTBOUND_RATE: http steps to them run on the host's rate-limited task queue. */
+  limitedHosts?: string[];
 }
 
 /** Why a run failed for good: the step, its error, and how many attempts it made. `error` in `on_failure`. */

@@ -60,13 +60,15 @@ export interface HookflowClientOptions {
    * The connection stays the worker's: close() leaves it open.
    */
   workerConnection?: NativeConnection;
+  /** Hosts under HOOKFLOW_OUTBOUND_RATE, handed to every run (their http steps go to the host's task queue). */
+  limitedHosts?: string[];
 }
 
 export class HookflowClient {
   private constructor(
     readonly connection: Connection | NativeConnection,
     readonly client: Client,
-    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter' | 'workerConnection'>>,
+    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter' | 'workerConnection' | 'limitedHosts'>> & { limitedHosts?: string[] },
     private readonly eager = false,
   ) {}
 
@@ -136,7 +138,8 @@ export class HookflowClient {
       throw new TemporalRefusedError(`the flow-control key of recipe "${recipe.name}" could not be computed on this event: ${err instanceof Error ? err.message : String(err)}`);
     }
     const flowId = flowWorkflowId(recipe.name, createHash('sha256').update(key).digest('hex').slice(0, 20));
-    const arrival: FlowArrival = { recipe, event, workflowId, ...(replayOf ? { replayOf } : {}) };
+    const limited = this.opts.limitedHosts?.length ? { limitedHosts: this.opts.limitedHosts } : {};
+    const arrival: FlowArrival = { recipe, event, workflowId, ...(replayOf ? { replayOf } : {}), ...limited };
     await this.call(`signalling ${flowId}`, () =>
       this.client.workflow.signalWithStart(FLOW_WORKFLOW, {
         taskQueue: this.opts.taskQueue,
@@ -161,7 +164,8 @@ export class HookflowClient {
   /** How every run is started: its id, input, search attributes, memo and summary. */
   private runOptions(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string }) {
     const workflowId = extra.workflowId ?? runWorkflowId(recipe.name, event.source, event.id);
-    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}) };
+    const limited = this.opts.limitedHosts?.length ? { limitedHosts: this.opts.limitedHosts } : {};
+    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}), ...limited };
     return {
       workflowId,
       options: {
