@@ -37,11 +37,11 @@ export async function runRecipe(original: RunInput): Promise<RunResult> {
     });
     setHandler(responseQuery, () => answer ?? null);
   }
-  const rt = durableRuntime(recipe, input.event);
+  const rt = durableRuntime(recipe, input.event, input.limitedHosts);
   rt.respond = (outcome) => {
     answer ??= outcome;
   };
-  const result = await interpret(recipe, input.event, rt);
+  const result = await interpret(recipe, input.event, rt, input.events);
   ended = true;
   await condition(allHandlersFinished);
   if (result.status === 'failed') {
@@ -76,5 +76,5 @@ function runFailedEvent(input: RunInput, result: RunResult): TriggerEvent {
 
 /** A chunk of a long `for_each`, run as a child of the run (see src/core/loops.ts). */
 export async function runLoopChunk(input: LoopChunkInput): Promise<LoopChunkResult> {
-  return new Interpreter(input.recipe, input.event, durableRuntime(input.recipe, input.event)).runChunk(input.chunk);
+  return new Interpreter(input.recipe, input.event, durableRuntime(input.recipe, input.event, input.limitedHosts)).runChunk(input.chunk);
 }

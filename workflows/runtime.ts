@@ -17,6 +17,7 @@ import { StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from 
 import type { LoopChunk, LoopChunkResult } from '../src/core/loops.js';
 import { LOOP_CHUNK_WORKFLOW, type LoopChunkInput, type OutboundActivities, type JournalActivities } from '../src/core/runtime-contract.js';
 import type { Recipe, TriggerEvent } from '../src/core/types.js';
+import { hostOfUrl, rateQueue } from '../src/core/outbound-rates.js';
 import { wakeSignal } from './signals.js';
 
 // The journal activities are short database calls: local activities (a marker each in the history).
@@ -25,6 +26,13 @@ export const journal = proxyLocalActivities<JournalActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 15 },
 });
+
+/** An http step to a host under HOOKFLOW_OUTBOUND_RATE runs on that host's rate-limited task queue. */
+function outboundQueue(c: ActivityCall, taskQueue: string, limitedHosts: string[] | undefined): { taskQueue?: string } {
+  if (c.kind !== 'http' || !limitedHosts?.length) return {};
+  const host = hostOfUrl((c.params as { url?: unknown } | null)?.url);
+  return host !== undefined && limitedHosts.includes(host) ? { taskQueue: rateQueue(taskQueue, host) } : {};
+}
 
 function failureMessage(err: unknown): { message: string; attempts: number } {
   let e: unknown = err;
@@ -39,7 +47,7 @@ function failureMessage(err: unknown): { message: string; attempts: number } {
 }
 
 /** The runtime of one workflow execution running `recipe` for `event` (call once per execution). */
-export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime {
+export function durableRuntime(recipe: Recipe, event: TriggerEvent, limitedHosts?: string[]): StepRuntime {
   const info = workflowInfo();
   // Events handed over by the dispatcher, by wait id (the first one wins; a repeat is ignored).
   const woken = new Map<string, TriggerEvent>();
@@ -67,8 +75,14 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
         },
         summary: c.summary,
       };
+      // A rate-limited host's steps go through its own task queue, so they must be regular
+      // activities (a local activity never passes a task queue's rate limit).
+      const queue = outboundQueue(c, info.taskQueue, limitedHosts);
       // Local: the worker retries in place (a backoff over a minute becomes a workflow timer).
-      const acts = c.mode === 'local' ? proxyLocalActivities<OutboundActivities>(options) : proxyActivities<OutboundActivities>(options);
+      const acts =
+        c.mode === 'local' && queue.taskQueue === undefined
+          ? proxyLocalActivities<OutboundActivities>(options)
+          : proxyActivities<OutboundActivities>({ ...options, ...queue });
       try {
         const out = await acts[c.kind]({
           // The run's workflow id, also inside a loop chunk: it keys the Idempotency-Key.
@@ -110,7 +124,7 @@ export function durableRuntime(recipe: Recipe, event: TriggerEvent): StepRuntime
       const last = chunk.offset + chunk.items.length - 1;
       return executeChild<(input: LoopChunkInput) => Promise<LoopChunkResult>>(LOOP_CHUNK_WORKFLOW, {
         workflowId: `${info.workflowId}${CHUNK_SEPARATOR}${chunk.path}#${chunk.index}`,
-        args: [{ recipe, event, chunk }],
+        args: [{ recipe, event, chunk, ...(limitedHosts ? { limitedHosts } : {}) }],
         staticSummary: `${recipe.name}: loop ${chunk.path}, items ${chunk.offset}–${last}`,
       });
     },

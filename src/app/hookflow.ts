@@ -28,6 +28,7 @@ import { codecFromEnv } from '../temporal/codec.js';
 import { codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker, wrapActivities } from '../temporal/worker.js';
+import { createRateWorkers, parseOutboundRates } from '../temporal/outbound-rates.js';
 
 export interface Roles {
   ingress: boolean;
@@ -132,12 +133,14 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     // through it with eager workflow start (the first workflow task comes back with the start).
     const connection = opts.roles.worker ? await NativeConnection.connect({ address }) : undefined;
     if (connection) cleanups.push(() => connection.close());
+    const outboundRates = parseOutboundRates(config.env['HOOKFLOW_OUTBOUND_RATE']);
     const client = await HookflowClient.connect({
       address,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       dataConverter,
       callTimeoutMs: config.startTimeoutMs,
+      ...(outboundRates.length > 0 ? { limitedHosts: outboundRates.map((r) => r.host) } : {}),
       ...(connection && opts.roles.ingress ? { workerConnection: connection } : {}),
     });
     cleanups.push(() => client.close());
@@ -176,14 +179,25 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
     let worker: Worker | undefined;
     if (connection) {
+      const outbound = wrapActivities(createActivities({ env: config.env, logger }), metrics, logger);
       worker = await createWorker({
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), metrics, logger), ...createJournalActivities(journalForWaits) },
+        activities: { ...outbound, ...createJournalActivities(journalForWaits) },
         home: config.home,
         dataConverter,
       });
+      // HOOKFLOW_OUTBOUND_RATE: a rate-limited worker per host, beside the main one.
+      for (const rw of await createRateWorkers({ connection, namespace: config.namespace, taskQueue: config.taskQueue, rates: outboundRates, activities: outbound, ...(dataConverter ? { dataConverter } : {}) })) {
+        const running = rw.run();
+        running.catch((err: unknown) => logger.error({ err }, 'a rate-limited outbound worker stopped with an error'));
+        cleanups.push(async () => {
+          if (rw.getState() === 'RUNNING') rw.shutdown();
+          await running.catch(() => {});
+        });
+      }
+      if (outboundRates.length > 0) say(`outbound rate limits: ${outboundRates.map((r) => `${r.host} ${r.text}`).join(', ')}`);
       const w = worker;
       const running = w.run();
       running.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));

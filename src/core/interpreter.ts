@@ -264,6 +264,8 @@ export class Interpreter {
     private readonly recipe: Recipe,
     private readonly event: TriggerEvent,
     private readonly rt: StepRuntime,
+    /** A debounced or batched run's events, in arrival order (`events` in expressions: their bodies). */
+    private readonly events?: TriggerEvent[],
   ) {
     this.vars = { ...(recipe.vars ?? {}) };
   }
@@ -286,6 +288,7 @@ export class Interpreter {
         },
         vars: this.vars,
         steps,
+        ...(this.events ? { events: this.events.map((e) => e.body) } : {}),
       },
     };
   }
@@ -521,6 +524,6 @@ export class Interpreter {
 }
 
 /** Convenience: run a recipe to its result. */
-export function interpret(recipe: Recipe, event: TriggerEvent, rt: StepRuntime): Promise<RunResult> {
-  return new Interpreter(recipe, event, rt).run();
+export function interpret(recipe: Recipe, event: TriggerEvent, rt: StepRuntime, events?: TriggerEvent[]): Promise<RunResult> {
+  return new Interpreter(recipe, event, rt, events).run();
 }

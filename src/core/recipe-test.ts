@@ -187,30 +187,55 @@ export async function runRecipeTest(
 ): Promise<RecipeTestOutcome> {
   const patterns = Array.isArray(recipe.on.event) ? recipe.on.event : [recipe.on.event];
   const firstExact = patterns.find((p) => !p.includes('*'));
-  const event: TriggerEvent = {
+  const bodies = test.events ?? [test.event ?? null];
+  const several = test.events !== undefined;
+  // Several events arrive a second apart, each its own delivery.
+  const fed: TriggerEvent[] = bodies.map((body, i) => ({
     source: recipe.on.source,
     type: test.trigger?.type ?? firstExact ?? patterns[0] ?? 'test',
-    id: test.trigger?.id ?? 'test-delivery',
-    received_at: new Date(now).toISOString(),
-    body: test.event,
+    id: several ? `${test.trigger?.id ?? 'test-delivery'}-${i + 1}` : (test.trigger?.id ?? 'test-delivery'),
+    received_at: new Date(now + i * 1000).toISOString(),
+    body,
     headers: Object.fromEntries(Object.entries(test.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     query: {},
-  };
-  // The test's event goes through the recipe's own `on` first: `expect: {started: false}` tests a filter.
-  const why = new RecipeIndex([recipe]).explain(event)[0];
-  const started = why?.matched ?? false;
+  }));
+  // The test's events go through the recipe's own `on` first: `expect: {started: false}` tests a filter.
+  const index = new RecipeIndex([recipe]);
+  const whys = fed.map((ev) => index.explain(ev)[0]);
+  const matched = fed.filter((_, i) => whys[i]?.matched ?? false);
+  const started = matched.length > 0;
+  const event = fed[fed.length - 1]!;
   const expectObj = !Array.isArray(test.expect) && test.expect && typeof test.expect === 'object' ? test.expect : {};
   const wantStarted = expectObj.started !== false;
   if (!started || !wantStarted) {
     const result: RunResult = { recipe: recipe.name, event: { source: event.source, type: event.type, id: event.id }, status: 'completed', steps: [], logs: [], vars: {} };
+    const why = whys.find((w) => !(w?.matched ?? false)) ?? whys[0];
     const diff = started === wantStarted ? [] : [started ? 'expected the recipe not to start, but it does' : `expected the recipe to start, but it does not: ${why?.reason ?? ''}`];
     return { name: test.name, passed: diff.length === 0, diff, actions: [], result };
   }
-  const rt = new MockRuntime(test.mocks ?? {}, now, check);
-  const result = await new Interpreter(recipe, event, rt).run();
-  const response = responseOf(recipe, event, rt.outcome);
+  // The runs flow control makes of the events (keys aside: a test's events are one key's).
+  const runs = runsOf(recipe, matched);
+  const rt = new MockRuntime(test.mocks ?? {}, now + (bodies.length - 1) * 1000, check);
+  let result!: RunResult;
+  let last!: TriggerEvent;
+  for (const run of runs) {
+    last = run.events[run.events.length - 1]!;
+    result = await new Interpreter(recipe, last, rt, run.grouped ? run.events : undefined).run();
+  }
+  const response = responseOf(recipe, last, rt.outcome);
   const diff = compareExpectation(test.expect, rt.actions, result, response);
   return { name: test.name, passed: diff.length === 0, diff, actions: rt.actions, result, ...(response ? { response } : {}) };
+}
+
+/** Debounce: one run for all the events (a test's events come within one quiet period); batch: runs of `size`; otherwise one run per event. */
+function runsOf(recipe: Recipe, events: TriggerEvent[]): Array<{ events: TriggerEvent[]; grouped: boolean }> {
+  if (recipe.debounce) return [{ events, grouped: true }];
+  if (recipe.batch) {
+    const out: Array<{ events: TriggerEvent[]; grouped: boolean }> = [];
+    for (let i = 0; i < events.length; i += recipe.batch.size) out.push({ events: events.slice(i, i + recipe.batch.size), grouped: true });
+    return out;
+  }
+  return events.map((e) => ({ events: [e], grouped: false }));
 }
 
 /** The answer the sender gets, as the ingress would send it (a fallback says why). */

@@ -12,6 +12,8 @@ export interface LoopChunkInput {
   recipe: Recipe;
   event: TriggerEvent;
   chunk: LoopChunk;
+  /** The run's rate-limited hosts (RunInput.limitedHosts). */
+  limitedHosts?: string[];
 }
 /** dispatcher → run: the event that satisfies one of its waits. */
 export const WAKE_SIGNAL = 'hookflow.wake';

@@ -102,7 +102,9 @@ export type Step =
 
 export interface RecipeTest {
   name: string;
-  event: Json;
+  event?: Json;
+  /** Several events, in arrival order (flow control: a debounced burst, a batch, queued runs). */
+  events?: Json[];
   headers?: Record<string, string>;
   /** Event type and delivery id for the test; defaults from the recipe's `on`. */
   trigger?: { type?: string; id?: string };
@@ -130,6 +132,11 @@ export interface Recipe {
   on_failure?: Step[];
   /** The answer to the webhook's sender (see RespondSpec). */
   respond?: RespondSpec;
+  /** Flow control (spec §7): each keyed by CEL over the event; see src/core/flow.ts. */
+  concurrency?: { key?: string; limit: number };
+  throttle?: { key?: string; limit: number; period: string };
+  debounce?: { key?: string; period: string; max_wait?: string };
+  batch?: { key?: string; size: number; timeout: string };
   tests?: RecipeTest[];
 }
 
@@ -177,6 +184,8 @@ export interface SourceConfig {
   id?: string;
   /** Maximum body size in bytes (default 1 MiB). */
   maxBody: number;
+  /** A content key (CEL over body, headers, query) deduped within `windowMs`, on top of the delivery id. */
+  dedupe?: { key: string; windowMs: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,6 +243,10 @@ export interface RunInput {
   event: TriggerEvent;
   /** Set by `hookflow replay`: the workflow id this run replays. */
   replayOf?: string;
+  /** A debounced or batched run: the events it stands for, in arrival order (`event` is the last). */
+  events?: TriggerEvent[];
+  /** Hosts under HOOKFLOW_OUTBOUND_RATE: http steps to them run on the host's rate-limited task queue. */
+  limitedHosts?: string[];
 }
 
 /** Why a run failed for good: the step, its error, and how many attempts it made. `error` in `on_failure`. */

@@ -4,6 +4,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import { runWorkflowId } from '../core/runtime-contract.js';
 import type { SourceConfig } from '../core/types.js';
+import { contentKeyOf } from '../intake/content-key.js';
 import { BacklogFullError, StartFailedError, type Intake } from '../intake/intake.js';
 import { JournalUnavailableError, REFUSED_BODY_BYTES, type RequestEntry, type Verdict } from '../intake/journal.js';
 import { newRequestId } from '../intake/request-id.js';
@@ -149,10 +150,12 @@ export function createIngress(deps: IngressDeps): express.Express {
       // A recipe with `respond` decides the answer (the first by name, when several do).
       const responding: ReturnType<typeof responderOf> = deps.responder ? responderOf(matched) : { others: [] };
       if (responding.recipe && responding.others.length > 0) log.info({ answers: responding.recipe.name, ignored: responding.others }, 'several matched recipes respond; the first by name answers');
+      const content = contentKeyOf(source, event, log);
       const result = await deps.intake.deliver({
         request: entry('accepted', 200, { event: { type: event.type, id: event.id } }),
         event,
         deliveryKey: event.id,
+        ...(content ? { content } : {}),
         runs: matched.map((recipe) => {
           const hold = recipe === responding.recipe ? holdFor(recipe) : undefined;
           return { recipe, workflowId: runWorkflowId(recipe.name, event.source, event.id), ...(hold !== undefined ? { holdMs: hold } : {}) };

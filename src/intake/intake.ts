@@ -51,6 +51,8 @@ export interface Delivery {
   deliveryKey: string;
   /** `holdMs`: a run this request starts itself (a `respond.after` recipe), left alone by the dispatcher meanwhile. */
   runs: Array<{ recipe: Recipe; workflowId: string; replayOf?: string; holdMs?: number }>;
+  /** The source's `dedupe` content key (hashed) and window. */
+  content?: { key: string; windowMs: number };
 }
 
 export class Intake {

@@ -60,7 +60,27 @@ export interface AcceptInput {
   holdMs?: number;
   /** The recipes are matched later, by the dispatcher (events emitted by runs: the worker has no recipes). */
   deferMatch?: boolean;
+  /**
+   * The source's `dedupe` content key (a hash): a delivery whose key was journaled within `windowMs`
+   * is a duplicate of that one, whatever its delivery id.
+   */
+  content?: { key: string; windowMs: number };
 }
+
+/** The request log's reason for a delivery answered as a duplicate because of its content key. */
+export function contentDuplicate(firstId: string, windowMs: number): { code: string; message: string } {
+  return { code: 'duplicate_content', message: `same dedupe key as delivery ${firstId}, seen within the source's dedupe window (${Math.round(windowMs / 1000)} s): no new run` };
+}
+
+/** Table of the content keys of `dedupe` (both journals). */
+export const CONTENT_KEYS_TABLE = `CREATE TABLE IF NOT EXISTS content_keys (
+  source TEXT NOT NULL,
+  key TEXT NOT NULL,
+  delivery_seq BIGINT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (source, key)
+);`;
 
 /** A journaled event whose recipes are still to be found (see AcceptInput.deferMatch). */
 export interface UnmatchedDelivery {

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { globMatches, isGlob } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import {
+  CONTENT_KEYS_TABLE,
+  contentDuplicate,
   JournalUnavailableError,
   scopeMismatch,
   type AcceptInput,
@@ -172,6 +174,7 @@ export class PgJournal implements Journal {
       // Two processes starting at once must not race on CREATE TABLE.
       await c.query("SELECT pg_advisory_xact_lock(hashtext('hookflow:schema'))");
       await c.query(SCHEMA);
+      await c.query(CONTENT_KEYS_TABLE);
       const v = await c.query<{ value: string }>("SELECT value FROM hookflow_meta WHERE key = 'schema'");
       const have = Number(v.rows[0]?.value ?? 0);
       if (have > SCHEMA_VERSION) throw new Error(`the journal database was written by a newer hookflow (schema ${have}, this one knows ${SCHEMA_VERSION})`);
@@ -247,8 +250,10 @@ export class PgJournal implements Journal {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      const accepts = ops.filter((o): o is Extract<Op, { kind: 'accept' }> => o.kind === 'accept');
+      const allAccepts = ops.filter((o): o is Extract<Op, { kind: 'accept' }> => o.kind === 'accept');
+      let accepts = allAccepts;
       const results = new Map<Op, AcceptResult>();
+      const reasons = new Map<Op, { code: string; message: string }>();
       let queued = 0;
       let notify = false;
       if (accepts.length > 0) {
@@ -256,6 +261,21 @@ export class PgJournal implements Journal {
         // Shared per-source lock: a wait_for subscription takes it exclusively, so it sees every
         // delivery of its source committed and none half-way (see subscribe).
         await c.query('SELECT pg_advisory_xact_lock_shared(hashtext($1 || s)) FROM unnest($2::text[]) AS s', [SOURCE_LOCK, sources]);
+        // A source's `dedupe` key seen within its window: a duplicate of that delivery. The upsert takes
+        // the key's row lock, so a concurrent transaction with the same key waits and then sees it.
+        const contentDups: Array<(typeof accepts)[number]> = [];
+        for (const a of accepts) {
+          const content = a.input.content;
+          if (!content) continue;
+          const claimed = await c.query(
+            `INSERT INTO content_keys (source, key, delivery_seq, delivery_id, expires_at) VALUES ($1, $2, 0, $3, $4)
+             ON CONFLICT (source, key) DO UPDATE SET delivery_seq = 0, delivery_id = EXCLUDED.delivery_id, expires_at = EXCLUDED.expires_at
+             WHERE content_keys.expires_at <= $5 RETURNING key`,
+            [a.input.event.source, content.key, a.input.event.id, a.input.request.receivedAt + content.windowMs, a.input.request.receivedAt],
+          );
+          if (claimed.rows.length === 0) contentDups.push(a);
+        }
+        if (contentDups.length > 0) accepts = accepts.filter((a) => !contentDups.includes(a));
         const routed = await this.routesWanted(c, accepts.map((a) => a.input.event));
         const ins = await c.query<{ seq: string; source: string; delivery_key: string }>(
           `INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending)
@@ -336,12 +356,26 @@ export class PgJournal implements Journal {
           }
         }
       }
+      // The content keys claimed above point at their delivery; the content duplicates answer from it.
+      for (const a of accepts) {
+        const r = results.get(a);
+        if (a.input.content && r) await c.query('UPDATE content_keys SET delivery_seq = $3 WHERE source = $1 AND key = $2', [a.input.event.source, a.input.content.key, r.deliverySeq]);
+      }
+      for (const a of allAccepts) {
+        if (!a.input.content || results.has(a)) continue;
+        const hit = await c.query<{ delivery_seq: string; delivery_id: string }>('SELECT delivery_seq, delivery_id FROM content_keys WHERE source = $1 AND key = $2', [a.input.event.source, a.input.content.key]);
+        const seq = num(hit.rows[0]?.delivery_seq ?? 0);
+        const runRows = (await c.query('SELECT * FROM runs WHERE delivery_seq = $1 ORDER BY recipe', [seq])).rows;
+        results.set(a, { requestId: a.input.request.id, deliverySeq: seq, duplicate: true, verdict: 'duplicate', runs: runRows.map((row) => runFrom(row, true)) });
+        reasons.set(a, contentDuplicate(hit.rows[0]?.delivery_id ?? '?', a.input.content.windowMs));
+      }
       if (notify) await c.query(`SELECT pg_notify('${CHANNEL}', '')`);
       // Every request of the batch, accepted or not, in one insert.
       const rows = ops.map((op) => {
         if (op.kind === 'record') return requestColumns(op.entry, null);
         const r = results.get(op)!;
-        return requestColumns({ ...op.input.request, verdict: r.verdict }, r.deliverySeq);
+        const reason = reasons.get(op);
+        return requestColumns({ ...op.input.request, verdict: r.verdict, ...(reason ? { error: reason } : {}) }, r.deliverySeq);
       });
       const cols = REQUEST_COLUMNS.split(', ').map((_, i) => rows.map((row) => row[i] ?? null));
       await c.query(
@@ -632,6 +666,8 @@ export class PgJournal implements Journal {
   async prune(olderThan: number): Promise<number> {
     const cutoffId = firstRequestIdAt(olderThan);
     let deleted = 0;
+    // Content keys of `dedupe` past their window.
+    await this.pool.query('DELETE FROM content_keys WHERE expires_at < $1', [Date.now()]);
     for (;;) {
       const n =
         (

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { globMatches, isGlob } from '../core/glob.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import {
+  CONTENT_KEYS_TABLE,
+  contentDuplicate,
   JournalUnavailableError,
   scopeMismatch,
   type AcceptInput,
@@ -160,6 +162,10 @@ export class SqliteJournal implements Journal {
         'INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq',
       ),
       findDelivery: p('SELECT seq FROM deliveries WHERE source = ? AND delivery_key = ?'),
+      findContent: p('SELECT delivery_seq, delivery_id FROM content_keys WHERE source = ? AND key = ? AND expires_at > ?'),
+      putContent: p(
+        'INSERT INTO content_keys (source, key, delivery_seq, delivery_id, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET delivery_seq = excluded.delivery_seq, delivery_id = excluded.delivery_id, expires_at = excluded.expires_at',
+      ),
       insertVersion: p('INSERT INTO recipe_versions (hash, recipe) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING'),
       insertRun: p(
         "INSERT INTO runs (workflow_id, delivery_seq, recipe, recipe_hash, state, next_at, replay_of) VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (workflow_id) DO NOTHING",
@@ -232,6 +238,7 @@ export class SqliteJournal implements Journal {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(SCHEMA);
+      db.exec(CONTENT_KEYS_TABLE);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       if (opts.scope !== undefined) {
         const owner = db.prepare("SELECT value FROM meta WHERE key = 'scope'").get()?.value;
@@ -454,6 +461,16 @@ export class SqliteJournal implements Journal {
     const { request, event } = input;
     const route = this.routeWanted(event.source, event.type);
     this.lastRouted = false;
+    if (input.content) {
+      const hit = this.st.findContent!.get(event.source, input.content.key, request.receivedAt);
+      if (hit) {
+        const seq = num(hit.delivery_seq);
+        const runs = this.st.runsOf!.all(seq).map((r) => runFrom(r, true));
+        const entry = { ...request, verdict: 'duplicate' as const, error: contentDuplicate(String(hit.delivery_id), input.content.windowMs) };
+        this.st.insertRequest!.run(...(requestColumns(entry, seq) as SqlValue[]));
+        return { requestId: request.id, deliverySeq: seq, duplicate: true, verdict: 'duplicate', runs };
+      }
+    }
     const inserted = this.st.insertDelivery!.get(event.source, input.deliveryKey, request.id, event.type, JSON.stringify(event), request.receivedAt, route ? 1 : 0, input.deferMatch ? 1 : 0);
     if (!inserted) {
       const seq = num(this.st.findDelivery!.get(event.source, input.deliveryKey)?.seq);
@@ -463,6 +480,7 @@ export class SqliteJournal implements Journal {
       return { requestId: request.id, deliverySeq: seq, duplicate: true, verdict: 'duplicate', runs };
     }
     const seq = num(inserted.seq);
+    if (input.content) this.st.putContent!.run(event.source, input.content.key, seq, event.id, request.receivedAt + input.content.windowMs);
     this.lastRouted = route;
     for (const run of input.runs) {
       const v = recipeVersion(run.recipe);
@@ -584,6 +602,8 @@ export class SqliteJournal implements Journal {
   async prune(olderThan: number): Promise<number> {
     let deleted = 0;
     const cutoffId = firstRequestIdAt(olderThan);
+    // Content keys of `dedupe` past their window.
+    this.db.prepare('DELETE FROM content_keys WHERE expires_at < ?').run(Date.now());
     // Requests first (in slices, so the write lock is held briefly), then deliveries nobody needs.
     for (;;) {
       const n = num(

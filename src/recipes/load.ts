@@ -17,6 +17,8 @@ import { YamlFile, type Path, type Problem } from './yaml.js';
 export type { Problem } from './yaml.js';
 
 const SOURCES_FILES = ['sources.yaml', 'sources.yml'];
+/** The flow controls of spec §7, in the order their problems are reported. */
+const FLOW_CONTROLS = ['concurrency', 'throttle', 'debounce', 'batch'] as const;
 /** Variables every step expression sees; `steps` is checked separately. */
 const RUN_VARS = ['event', 'headers', 'query', 'trigger', 'vars', 'steps'];
 /** Namespaces of CEL functions (`optional.of`, `math.greatest`), not variables. */
@@ -270,13 +272,62 @@ class RecipeChecker {
     }
   }
 
+  /** `concurrency`, `throttle`, `debounce`, `batch` (spec §7): keys, durations and how they combine. */
+  private flowControl(data: Record<string, unknown>): void {
+    const present = FLOW_CONTROLS.filter((k) => isObject(data[k]));
+    if (present.length === 0) return;
+    let firstKey: { control: string; key: string | undefined } | undefined;
+    for (const control of present) {
+      const spec = data[control] as Record<string, unknown>;
+      this.expression([control, 'key'], spec['key'], { vars: new Set(EVENT_VARS) });
+      for (const d of ['period', 'max_wait', 'timeout']) this.duration([control, d], spec[d]);
+      const key = typeof spec['key'] === 'string' ? spec['key'].trim() : undefined;
+      if (!firstKey) firstKey = { control, key };
+      else if (firstKey.key !== key) {
+        this.add(
+          this.y.at(
+            'key' in spec ? [control, 'key'] : [control],
+            `${control} and ${firstKey.control} have different keys (${key === undefined ? 'none' : `\`${key}\``} vs ${firstKey.key === undefined ? 'none' : `\`${firstKey.key}\``}): flow controls of one recipe share one key — use the same expression, or split the recipe`,
+          ),
+        );
+      }
+    }
+    if (isObject(data['debounce']) && isObject(data['batch'])) {
+      this.add(this.y.at(['batch'], 'a recipe has debounce or batch, not both: debounce runs once per quiet period, batch once per `size` events', 'key'));
+    }
+    const debounce = data['debounce'];
+    if (isObject(debounce) && typeof debounce['period'] === 'string' && typeof debounce['max_wait'] === 'string') {
+      try {
+        if (parseDuration(debounce['max_wait']) < parseDuration(debounce['period'])) {
+          this.add(this.y.at(['debounce', 'max_wait'], `debounce.max_wait (${debounce['max_wait']}) is shorter than its period (${debounce['period']}): it caps how long a burst may wait, so make it at least the period`));
+        }
+      } catch {
+        // reported by duration()
+      }
+    }
+    const on = data['on'];
+    if (isObject(on) && 'schedule' in on) {
+      this.add(this.y.at([present[0]!], `${present[0]} applies to webhook recipes: a schedule's fires are spaced by the schedule itself (an overlapping fire is skipped)`, 'key'));
+    }
+    const respond = data['respond'];
+    if (isObject(respond) && 'after' in respond) {
+      this.add(this.y.at(['respond', 'after'], `respond.after cannot wait for a step of a recipe with ${present.join(' and ')}: its run starts later than the answer; answer from the event (remove after)`, 'key'));
+    }
+  }
+
   recipe(data: Record<string, unknown>): void {
     this.trigger(isObject(data['on']) ? data['on'] : {});
-    this.steps(data['steps'], ['steps'], { vars: new Set(RUN_VARS) });
-    this.steps(data['on_failure'], ['on_failure'], { vars: new Set([...RUN_VARS, 'error']) });
+    this.flowControl(data);
+    // Debounced and batched runs also see `events`: all the events of the burst / batch.
+    const runVars = isObject(data['debounce']) || isObject(data['batch']) ? [...RUN_VARS, 'events'] : RUN_VARS;
+    this.steps(data['steps'], ['steps'], { vars: new Set(runVars) });
+    this.steps(data['on_failure'], ['on_failure'], { vars: new Set([...runVars, 'error']) });
     if (isObject(data['respond'])) this.respond(data['respond']);
     if (Array.isArray(data['tests'])) {
       data['tests'].forEach((t, i) => {
+        if (isObject(t) && ('event' in t) === ('events' in t)) {
+          this.add('event' in t ? this.y.at(['tests', i, 'events'], 'a test feeds `event` or `events`, not both', 'key') : this.y.at(['tests', i], 'a test needs `event` (one webhook body) or `events` (several, in order)'));
+        }
         if (!isObject(t) || !isObject(t['mocks'])) return;
         for (const id of Object.keys(t['mocks'])) {
           if (!this.stepIds.has(id)) {

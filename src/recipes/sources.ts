@@ -1,6 +1,7 @@
 // Sources: `RECIPES_DIR/sources.yaml` plus the provider presets that need no file.
 import { readFileSync } from 'node:fs';
 import { ExprError, compileExpression } from '../core/expr.js';
+import { parseDuration } from '../core/duration.js';
 import type { GenericVerify, SourceConfig } from '../core/types.js';
 import { standardWebhooksKeyProblem } from '../providers/standard-webhooks.js';
 import { schemaProblems, sourcesValidator } from './schema.js';
@@ -94,6 +95,7 @@ interface RawSource {
   event?: unknown;
   id?: unknown;
   max_body?: unknown;
+  dedupe?: unknown;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -136,18 +138,28 @@ export function loadSourcesFile(
       continue;
     }
     const src = raw as RawSource;
-    for (const key of ['event', 'id'] as const) {
-      const expr = src[key];
+    const dedupe = isObject(src.dedupe) ? src.dedupe : undefined;
+    for (const key of ['event', 'id', 'dedupe'] as const) {
+      const expr = key === 'dedupe' ? dedupe?.['key'] : src[key];
+      const where: Path = key === 'dedupe' ? [...path, 'dedupe', 'key'] : [...path, key];
       if (typeof expr !== 'string') continue;
       try {
         const compiled = compileExpression(expr);
         const unknown = [...compiled.variables].find((v) => !['body', 'headers', 'query'].includes(v));
         if (unknown !== undefined) {
-          problems.push(y.at([...path, key], `unknown variable "${unknown}" in ${key}: a source's expressions see body, headers and query`));
+          problems.push(y.at(where, `unknown variable "${unknown}" in ${key === 'dedupe' ? 'dedupe.key' : key}: a source's expressions see body, headers and query`));
         }
       } catch (e) {
         const err = e as ExprError;
-        problems.push(y.atString([...path, key], err.offset ?? 0, err.message));
+        problems.push(y.atString(where, err.offset ?? 0, err.message));
+      }
+    }
+    let dedupeWindowMs: number | undefined;
+    if (dedupe && typeof dedupe['window'] === 'string') {
+      try {
+        dedupeWindowMs = parseDuration(dedupe['window']);
+      } catch (e) {
+        problems.push(y.at([...path, 'dedupe', 'window'], (e as Error).message));
       }
     }
     let maxBody = DEFAULT_MAX_BODY;
@@ -199,6 +211,7 @@ export function loadSourcesFile(
     if (verify !== undefined) config.verify = verify as GenericVerify;
     if (typeof src.event === 'string') config.event = src.event;
     if (typeof src.id === 'string') config.id = src.id;
+    if (dedupe && typeof dedupe['key'] === 'string' && dedupeWindowMs !== undefined) config.dedupe = { key: dedupe['key'], windowMs: dedupeWindowMs };
     sources.set(name, config);
   }
   // Where the schema and a specific check flag the same spot, the specific message wins.

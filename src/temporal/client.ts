@@ -5,7 +5,9 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { createHash } from 'node:crypto';
 import type { ResponseOutcome } from '../core/respond.js';
+import { FLOW_SIGNAL, FLOW_STATE_QUERY, FLOW_WORKFLOW, flowKeyOf, flowWorkflowId, hasFlowControl, type FlowArrival, type FlowInput, type FlowView } from '../core/flow.js';
 import { RESPOND_UPDATE, RESPONSE_QUERY, RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
 import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
 import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
@@ -58,13 +60,15 @@ export interface HookflowClientOptions {
    * The connection stays the worker's: close() leaves it open.
    */
   workerConnection?: NativeConnection;
+  /** Hosts under HOOKFLOW_OUTBOUND_RATE, handed to every run (their http steps go to the host's task queue). */
+  limitedHosts?: string[];
 }
 
 export class HookflowClient {
   private constructor(
     readonly connection: Connection | NativeConnection,
     readonly client: Client,
-    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter' | 'workerConnection'>>,
+    private readonly opts: Required<Omit<HookflowClientOptions, 'dataConverter' | 'workerConnection' | 'limitedHosts'>> & { limitedHosts?: string[] },
     private readonly eager = false,
   ) {}
 
@@ -109,6 +113,7 @@ export class HookflowClient {
    */
   async startRun(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string } = {}): Promise<StartedRun> {
     const { workflowId, options } = this.runOptions(recipe, event, extra);
+    if (hasFlowControl(recipe)) return this.startFlowRun(recipe, event, workflowId, extra.replayOf);
     try {
       await this.call(`starting ${workflowId}`, () =>
         this.client.workflow.start(RUN_WORKFLOW, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, ...(this.eager ? { requestEagerStart: true } : {}) }),
@@ -120,10 +125,47 @@ export class HookflowClient {
     }
   }
 
+  /**
+   * A recipe with flow control: the event goes to its (recipe, key) entity workflow by
+   * signal-with-start — one call that starts the entity if it is not running — which starts the run
+   * when its turn comes. The entity counts a repeated delivery (same run workflow id) once.
+   */
+  private async startFlowRun(recipe: Recipe, event: TriggerEvent, workflowId: string, replayOf?: string): Promise<StartedRun> {
+    let key: string;
+    try {
+      key = flowKeyOf(recipe, event);
+    } catch (err) {
+      throw new TemporalRefusedError(`the flow-control key of recipe "${recipe.name}" could not be computed on this event: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const flowId = flowWorkflowId(recipe.name, createHash('sha256').update(key).digest('hex').slice(0, 20));
+    const limited = this.opts.limitedHosts?.length ? { limitedHosts: this.opts.limitedHosts } : {};
+    const arrival: FlowArrival = { recipe, event, workflowId, ...(replayOf ? { replayOf } : {}), ...limited };
+    await this.call(`signalling ${flowId}`, () =>
+      this.client.workflow.signalWithStart(FLOW_WORKFLOW, {
+        taskQueue: this.opts.taskQueue,
+        workflowId: flowId,
+        args: [{ recipe: recipe.name, key } satisfies FlowInput],
+        signal: FLOW_SIGNAL,
+        signalArgs: [arrival],
+        typedSearchAttributes: new TypedSearchAttributes([{ key: RECIPE_KEY, value: recipe.name }]),
+        memo: { recipe: recipe.name, flow_key: key },
+        staticSummary: `flow control for ${recipe.name}${key ? ` (key ${key.slice(0, 80)})` : ''}`,
+      }),
+    );
+    return { recipe: recipe.name, workflowId, duplicate: false };
+  }
+
+  /** A flow-control entity's state (what it gathers, queues and has started). */
+  async flowState(recipe: Recipe, event: TriggerEvent): Promise<FlowView> {
+    const flowId = flowWorkflowId(recipe.name, createHash('sha256').update(flowKeyOf(recipe, event)).digest('hex').slice(0, 20));
+    return this.call(`asking ${flowId} for its state`, () => this.client.workflow.getHandle(flowId).query<FlowView>(FLOW_STATE_QUERY));
+  }
+
   /** How every run is started: its id, input, search attributes, memo and summary. */
   private runOptions(recipe: Recipe, event: TriggerEvent, extra: { workflowId?: string; replayOf?: string }) {
     const workflowId = extra.workflowId ?? runWorkflowId(recipe.name, event.source, event.id);
-    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}) };
+    const limited = this.opts.limitedHosts?.length ? { limitedHosts: this.opts.limitedHosts } : {};
+    const input: RunInput = { recipe, event, ...(extra.replayOf ? { replayOf: extra.replayOf } : {}), ...limited };
     return {
       workflowId,
       options: {

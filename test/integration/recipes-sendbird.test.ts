@@ -10,7 +10,8 @@ import { start as startSmtp, type TestSmtpServer } from '../helpers/smtp-server.
 import { start as startTwilio, testCredentials, type TwilioServer } from '../helpers/twilio-server.js';
 import { start as startPush, type PushServer, type PushSubscriptionJson } from '../helpers/push-server.js';
 import { start as startFcm, type FcmServer } from '../helpers/fcm-server.js';
-import { fixture, onlyRun, payloadFile, readJson, recipeFiles, startRecipes, until, type RecipeHarness } from './recipes-kit.js';
+import { createHmac } from 'node:crypto';
+import { fixture, onlyRun, payloadFile, readJson, recipeFiles, startRecipes, until, type IngressReply, type RecipeHarness } from './recipes-kit.js';
 
 const SENDBIRD_TOKEN = 'sendbird-master-api-token-for-tests';
 const API_TOKEN = 'sendbird-api-token-7c1d';
@@ -96,6 +97,45 @@ function readReceipt(channelUrl: string, userId: string, readAt: number): any {
 
 const smsTo = (to: string, text: string) => twilio.messages.filter((m) => m.to === to && m.body.includes(text));
 const mailsAbout = (channelName: string) => smtp.messages.filter((m) => m.subject.includes(channelName));
+
+describe('sendbird-digest', () => {
+  let h: RecipeHarness;
+  before(async () => {
+    // A quiet period of 5 s instead of 2 min.
+    h = await startRecipes({ recipes: recipeFiles(['sendbird-digest.yaml', {}, [[['debounce', 'period'], '5s']]]), env });
+  });
+  after(async () => h?.stop());
+
+  test('a burst of three messages plus a retry: the offline member gets one SMS and one email with all three', async () => {
+    const m = message();
+    const texts = [m.text, `${m.text} (2)`, `${m.text} (3)`];
+    const bodies = texts.map((text, i) => JSON.stringify({ ...m.body, payload: { ...m.body.payload, message: text, message_id: m.body.payload.message_id * 10 + i } }));
+    // Signed as Sendbird signs (hex HMAC-SHA256 of the body with the master API token), posted
+    // straight away: a burst comes faster than `hookflow send` processes start.
+    const post = async (body: string): Promise<IngressReply> => {
+      const signature = createHmac('sha256', SENDBIRD_TOKEN).update(body).digest('hex');
+      const res = await fetch(`${h.hf.url}/hooks/sendbird`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sendbird-signature': signature }, body });
+      assert.equal(res.status, 200);
+      return (await res.json()) as IngressReply;
+    };
+    const wid = onlyRun(await post(bodies[0]!), 'sendbird-digest');
+    await post(bodies[1]!);
+    const retry = await post(bodies[1]!);
+    assert.equal(retry.runs[0]?.duplicate, true, 'Sendbird\'s retry of a delivery is a duplicate');
+    await post(bodies[2]!);
+
+    const r = await h.result(wid);
+    assert.equal(r.status, 'completed', r.error);
+    const sms = twilio.messages.filter((x) => x.to === '+15005550009' && x.body.includes(m.channelName));
+    assert.equal(sms.length, 1);
+    assert.equal(sms[0]!.body, `3 new in ${m.channelName}:\n${texts.map((t) => `Jay: ${t}`).join('\n')}`);
+    const mails = mailsAbout(m.channelName);
+    assert.deepEqual(mails.map((x) => x.to), [['young@example.com']]);
+    assert.equal(mails[0]!.subject, `3 new messages in ${m.channelName}`);
+    for (const text of texts) assert.ok((mails[0]!.text ?? '').includes(`Jay: ${text}`), text);
+    assert.equal(twilio.messages.filter((x) => x.to === '+15005550006' && x.body.includes(m.channelName)).length, 0, 'the sender wrote them all');
+  });
+});
 
 describe('sendbird-notify-members', () => {
   let h: RecipeHarness;

@@ -15,6 +15,7 @@ const EXPECTED = [
   'meiqia-crm-sync',
   'order-fanout',
   'run-failed-alert',
+  'sendbird-digest',
   'sendbird-email-unread',
   'sendbird-notify-members',
   'shopify-order-fulfilment',

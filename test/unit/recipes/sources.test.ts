@@ -95,7 +95,7 @@ test('sources.yaml problems carry line:col and leave the bad source out', () => 
     'sources.yaml:5:24 invalid expression `body.type ==`: Unexpected token: EOF',
     'sources.yaml:6:15 invalid size "lots": use bytes or a number with kb, mb or gb, e.g. "5mb"',
     'sources.yaml:7:31 unknown variable "nope" in id: a source\'s expressions see body, headers and query',
-    'sources.yaml:9:26 unknown field "colour" in sources.d (allowed: provider, secret, verify, event, id, max_body)',
+    'sources.yaml:9:26 unknown field "colour" in sources.d (allowed: provider, secret, verify, event, id, dedupe, max_body)',
   ]);
   assert.deepEqual([...sources.keys()], ['ok']);
 });
@@ -136,4 +136,16 @@ test('a Standard Webhooks secret that decodes to an empty key is a load problem'
     'sources.yaml:3:32 B_SECRET: "whsec_!!!!" gives no HMAC key: a Standard Webhooks secret is "whsec_" followed by the base64 of a non-empty key',
   ]);
   assert.deepEqual([...sources.keys()], ['c']);
+});
+
+test('dedupe: a content key (CEL over body, headers, query) and a window; problems at file:line:col', () => {
+  const ok = loadSourcesFile('sources.yaml', { GITHUB_WEBHOOK_SECRET: 's' }, 'sources:\n  github:\n    provider: github\n    dedupe: { key: body, window: 10m }\n');
+  assert.deepEqual(ok.problems, []);
+  assert.deepEqual(ok.sources.get('github')?.dedupe, { key: 'body', windowMs: 600_000 });
+  const bad = loadSourcesFile('sources.yaml', { GITHUB_WEBHOOK_SECRET: 's' }, 'sources:\n  github:\n    provider: github\n    dedupe: { key: event.after, window: 10 minutes }\n');
+  const shown = bad.problems.map(formatProblem);
+  assert.equal(shown.length, 2, shown.join('\n'));
+  assert.match(shown[0]!, /^sources\.yaml:4:20 unknown variable "event" in dedupe\.key/);
+  assert.match(shown[1]!, /^sources\.yaml:4:41 invalid duration "10 minutes"/);
+  assert.equal(bad.sources.has('github'), false);
 });
