@@ -19,6 +19,8 @@ import { Intake } from '../intake/intake.js';
 import { Replayer } from '../intake/replay.js';
 import { Responder } from '../intake/respond.js';
 import { requestsApi } from '../api/requests.js';
+import { consoleApi } from '../api/console.js';
+import { consolePage } from '../console/serve.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
@@ -218,7 +220,22 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       const loadedRecipes = recipes;
       const replayer = new Replayer(intake, recipes, (source, since) => client.failedRuns(source, since));
       const api = express.Router();
-      api.use(adminAccess(config.env), requestsApi({
+      const guard = adminAccess(config.env);
+      const temporalUiUrl = config.temporalUiUrl ?? devServer?.uiUrl;
+      api.use(guard);
+      api.use(
+        '/console',
+        consoleApi({
+          journal: j,
+          recipes,
+          publicUrl: config.publicUrl,
+          selfUrl: () => url,
+          namespace: config.namespace,
+          ...(temporalUiUrl ? { temporalUiUrl } : {}),
+          temporalProblem: () => client.unhealthyReason(),
+        }),
+      );
+      api.use(requestsApi({
         journal: j,
         replayer,
         recipes,
@@ -230,6 +247,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         recipes,
         intake,
         api,
+        console: express.Router().use(guard, consolePage()),
         responder: new Responder(client, j, logger),
         publicUrl: config.publicUrl,
         logger,

@@ -81,6 +81,15 @@ describe('HOOKFLOW_ADMIN_TOKEN unset: loopback clients only', { skip: noOutside 
     assert.ok(far.message?.includes(OUTSIDE!), far.message);
   });
 
+  test('/console and /api/console/*: served on loopback, 403 from another address', async () => {
+    assert.equal((await call(`${hf.url}/console`)).status, 200);
+    for (const p of ['/console', '/console/app.js', '/api/console/overview']) {
+      const far = await call(outside(hf, p));
+      assert.equal(far.status, 403, `${p}: ${far.text}`);
+      assert.equal(far.code, 'admin_loopback_only');
+    }
+  });
+
   test('a loopback request relayed by a proxy (X-Forwarded-For) counts as remote', async () => {
     const relayed = await call(`${hf.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     assert.equal(relayed.status, 403, relayed.text);
@@ -125,6 +134,11 @@ describe('HOOKFLOW_ADMIN_TOKEN set: every caller sends it, loopback included', {
     assert.equal((await call(`${hf.url}/metrics`, { headers: { authorization: `Bearer ${CODEC_TOKEN}` } })).status, 401, 'the codec token is for /codec only');
     assert.equal((await call(`${hf.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
     assert.equal((await call(outside(hf, '/metrics'), { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
+  test('/console and /api/console/*: 401 without the token, loopback included', async () => {
+    for (const p of ['/console', '/api/console/overview']) assert.equal((await call(`${hf.url}${p}`)).status, 401, p);
+    assert.equal((await call(outside(hf, '/console'), { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
   });
 
   test('/codec/decode takes the admin token or the codec token', async () => {
