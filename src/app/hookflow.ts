@@ -1,5 +1,6 @@
 // Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
+import { formatProblem } from '../recipes/load.js';
+import { checkPorts, missingSettings, portSetting, TEMPORAL_PORT_ENV, TEMPORAL_UI_PORT_ENV } from './preflight.js';
 import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
 import { Replayer } from '../intake/replay.js';
@@ -97,31 +100,57 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
   /** Work that follows every good reload (schedules), registered once its parts exist. */
   const afterReload: Array<() => void> = [];
+  /** Settings the loaded recipes need and the environment lacks (said at start and after each reload). */
+  let warnings: string[] = [];
   try {
     let recipes: RecipeSet | undefined;
     if (opts.roles.ingress) {
       recipes = RecipeSet.load(config.recipesDir, config.env);
       say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
+      warnings = missingSettings(recipes.current.recipes, config.env);
+      for (const w of warnings) {
+        say(`⚠ ${w}`);
+        logger.warn({ warning: w }, 'a setting the recipes need is missing');
+      }
       if (opts.hotReload) {
+        const loaded = recipes;
+        let known = triggerSources(loaded);
+        const envAtStart = dotEnvText(config.home);
         recipes.watch((r) => {
           if (r.ok) {
-            logger.info({ recipes: recipes!.current.recipes.length }, 'recipes reloaded');
+            logger.info({ recipes: loaded.current.recipes.length }, 'recipes reloaded');
+            say(`recipes reloaded: ${loaded.current.recipes.length} recipe(s)`);
+            const now = triggerSources(loaded);
+            for (const s of now) if (!known.includes(s)) say(`  new trigger URL: ${config.publicUrl}/hooks/${s}`);
+            known = now;
+            warnings = missingSettings(loaded.current.recipes, config.env);
+            for (const w of warnings) say(`⚠ ${w}`);
+            if (dotEnvText(config.home) !== envAtStart) say('⚠ .env changed since hookflow started: settings are read once, at start — restart hookflow to apply them');
             for (const fn of afterReload) fn();
-          } else logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+          } else {
+            logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+            say(`recipes changed but do not load; keeping the last good set:\n${r.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+          }
         });
         cleanups.push(() => recipes!.close());
       }
     }
 
     let address = config.temporalAddress;
+    const devPorts = { port: opts.devServerPort ?? portSetting(config.env, TEMPORAL_PORT_ENV, 7233), uiPort: opts.uiPort ?? portSetting(config.env, TEMPORAL_UI_PORT_ENV, 8233) };
+    // Every port this process needs, checked before anything starts.
+    await checkPorts({
+      ...(opts.roles.ingress ? { ingress: { port: config.port, ...(config.host ? { host: config.host } : {}) } } : {}),
+      ...(!address ? { devServer: devPorts } : {}),
+    });
     let devServer: DevServer | undefined;
     if (!address) {
-      say('starting the embedded Temporal dev server (state in .hookflow/temporal.db)…');
+      say(`starting the embedded Temporal dev server on 127.0.0.1:${devPorts.port} (state in .hookflow/temporal.db)…`);
       devServer = await startDevServer({
         home: config.home,
         dbFile: path.join(config.home, '.hookflow', 'temporal.db'),
-        port: opts.devServerPort ?? 7233,
-        uiPort: opts.uiPort ?? 8233,
+        port: devPorts.port,
+        uiPort: devPorts.uiPort,
         namespace: config.namespace,
         env: config.env,
         log: say,
@@ -233,6 +262,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
           namespace: config.namespace,
           ...(temporalUiUrl ? { temporalUiUrl } : {}),
           temporalProblem: () => client.unhealthyReason(),
+          warnings: () => warnings,
         }),
       );
       api.use(requestsApi({
@@ -322,6 +352,20 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The sources the recipes listen to that have a trigger URL. */
+function triggerSources(recipes: RecipeSet): string[] {
+  return [...new Set(recipes.current.recipes.map((r) => r.on.source))].filter((s) => s !== 'hookflow' && s !== 'schedule').sort();
+}
+
+/** The text of `.env` in the working directory ('' when there is none). */
+function dotEnvText(home: string): string {
+  try {
+    return readFileSync(path.join(home, '.env'), 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -91,13 +91,17 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const { formatProblem, loadRecipes } = await import('../recipes/load.js');
       const dir = path.resolve(rest[0] ?? loadConfig().recipesDir);
+      const { missingSettings } = await import('../app/preflight.js');
       const { recipes, problems } = loadRecipes(dir, process.env);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (problems.length) {
         say(`${problems.length} problem(s) in ${dir}`);
         return 1;
       }
-      say(`${recipes.length} recipe(s) in ${dir}: all valid`);
+      // Valid recipes that this environment cannot run yet: said, not failed (CI checks recipes without the production secrets).
+      const warnings = missingSettings(recipes, process.env);
+      for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+      say(`${recipes.length} recipe(s) in ${dir}: all valid${warnings.length ? `; ${warnings.length} setting(s) missing in this environment (warnings above)` : ''}`);
       return 0;
     }
     case 'test':
@@ -124,15 +128,25 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case undefined:
+      process.stderr.write(USAGE);
+      return 1;
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return cmd === undefined ? 1 : 0;
+      return 0;
     default:
       say(`unknown command "${cmd}"\n\n${USAGE}`);
       return 1;
   }
+}
+
+// Output piped into `head` (or a closed pager): the reader is gone, so stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 main(process.argv.slice(2)).then(
