@@ -7,6 +7,7 @@ import path from 'node:path';
 import express from 'express';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { Outbox, OUTBOX_ENV, outboxEnabled, withOutbox } from '../activities/outbox.js';
 import { createJournalActivities } from '../activities/journal.js';
 import type { Config } from '../config.js';
 import { adminAccess } from '../ingress/admin-access.js';
@@ -102,12 +103,18 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   const afterReload: Array<() => void> = [];
   /** Settings the loaded recipes need and the environment lacks (said at start and after each reload). */
   let warnings: string[] = [];
+  const outbox = outboxEnabled(config.env) ? new Outbox(config.home, config.env.HOOKFLOW_OUTBOX_FILE) : undefined;
+  if (outbox) {
+    const line = `DEVELOPMENT OUTBOX ON (${OUTBOX_ENV}=1 / --dev): email, SMS, push and http steps to hosts not in HOOKFLOW_OUTBOUND_ALLOW are captured in ${path.relative(process.cwd(), outbox.file) || outbox.file} and shown in the console, NOT sent. Never use this in production.`;
+    say(`⚠ ${line}`);
+    logger.warn({ outbox: outbox.file }, line);
+  }
   try {
     let recipes: RecipeSet | undefined;
     if (opts.roles.ingress) {
       recipes = RecipeSet.load(config.recipesDir, config.env);
       say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
-      warnings = missingSettings(recipes.current.recipes, config.env);
+      warnings = missingSettings(recipes.current.recipes, config.env, { outbox: !!outbox });
       for (const w of warnings) {
         say(`⚠ ${w}`);
         logger.warn({ warning: w }, 'a setting the recipes need is missing');
@@ -123,7 +130,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
             const now = triggerSources(loaded);
             for (const s of now) if (!known.includes(s)) say(`  new trigger URL: ${config.publicUrl}/hooks/${s}`);
             known = now;
-            warnings = missingSettings(loaded.current.recipes, config.env);
+            warnings = missingSettings(loaded.current.recipes, config.env, { outbox: !!outbox });
             for (const w of warnings) say(`⚠ ${w}`);
             if (dotEnvText(config.home) !== envAtStart) say('⚠ .env changed since hookflow started: settings are read once, at start — restart hookflow to apply them');
             for (const fn of afterReload) fn();
@@ -211,7 +218,10 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
-        activities: { ...wrapActivities(createActivities({ env: config.env, logger }), metrics, logger), ...createJournalActivities(journalForWaits) },
+        activities: {
+          ...wrapActivities(outbox ? withOutbox(createActivities({ env: config.env, logger }), outbox, config.env) : createActivities({ env: config.env, logger }), metrics, logger),
+          ...createJournalActivities(journalForWaits),
+        },
         home: config.home,
         dataConverter,
       });
@@ -263,6 +273,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
           ...(temporalUiUrl ? { temporalUiUrl } : {}),
           temporalProblem: () => client.unhealthyReason(),
           warnings: () => warnings,
+          ...(outbox ? { outbox } : {}),
         }),
       );
       api.use(requestsApi({
@@ -293,6 +304,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
             journal: stats instanceof Error ? { kind: j.kind, error: stats.message } : { kind: j.kind, pending: stats.pending, oldest_pending_ms: stats.oldestPendingMs, failed: stats.failed, max_pending: config.maxPending },
             temporal: temporal ? { ok: false, reason: temporal } : { ok: true },
             ...(workerState ? { worker: workerState } : {}),
+            ...(outbox ? { outbox: 'on: email, SMS, push and http to hosts not in HOOKFLOW_OUTBOUND_ALLOW are captured, not sent' } : {}),
           };
           // Journal intake: healthy while webhooks are accepted, even with Temporal down (they wait in the journal).
           const why =

@@ -7,7 +7,8 @@ import { loadConfig, loadDotEnv } from '../config.js';
 const USAGE = `hookflow — webhooks in, durable automations out
 
 usage:
-  hookflow start                 ingress + worker (+ embedded Temporal dev server unless TEMPORAL_ADDRESS is set)
+  hookflow start [--dev]         ingress + worker (+ embedded Temporal dev server unless TEMPORAL_ADDRESS is set);
+                                 --dev: email/SMS/push and http to hosts not allowed land in the console's outbox, unsent
   hookflow serve                 the ingress alone, against TEMPORAL_ADDRESS
   hookflow worker                the worker alone, against TEMPORAL_ADDRESS
   hookflow validate [dir]        check recipes and sources.yaml (file:line:col per problem)
@@ -80,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start':
+      // --dev: the development outbox (email, SMS, push and http to hosts not allowed are captured, not sent).
+      if (rest.includes('--dev')) process.env.HOOKFLOW_OUTBOX = '1';
       await run({ ingress: true, worker: true });
       return -1;
     case 'serve':
