@@ -24,8 +24,9 @@ COPY bin ./bin
 COPY src ./src
 COPY workflows ./workflows
 COPY schema ./schema
-# Example recipes; a deployment mounts its own over /app/recipes (read-only is enough).
-COPY recipes ./recipes
+# Example recipes (run when /app/recipes is absent or empty); a deployment mounts its own over
+# /app/recipes (read-only is enough).
+COPY examples ./examples
 RUN mkdir -p /app/.hookflow/bundles && chown -R node:node /app/.hookflow
 
 USER node

@@ -38,6 +38,9 @@ async function run(roles: Roles): Promise<void> {
   if (!roles.ingress || !roles.worker) {
     if (!config.temporalAddress) throw new Error(`hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`);
   }
+  if (config.examplesInstead) {
+    say(`no recipes in ${path.relative(process.cwd(), config.examplesInstead.wanted) || '.'}/: running the shipped examples from ${path.relative(process.cwd(), config.recipesDir)}/ (put your own recipes in recipes/, or set RECIPES_DIR, and they replace the examples)`);
+  }
   const started = Date.now();
   const { startHookflow } = await import('../app/hookflow.js');
   const hf = await startHookflow(config, { roles, say, hotReload: roles.ingress });
