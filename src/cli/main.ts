@@ -161,7 +161,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof Error && err.name === 'RecipeLoadError') say(err.message);
+    if (err instanceof Error && (err.name === 'RecipeLoadError' || err.name === 'StartupError')) say(err.message);
     else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
