@@ -24,7 +24,7 @@ import { Replayer } from '../intake/replay.js';
 import { Responder } from '../intake/respond.js';
 import { requestsApi } from '../api/requests.js';
 import { consoleApi } from '../api/console.js';
-import { consolePage } from '../console/serve.js';
+import { consoleLogin, consolePage } from '../console/serve.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
@@ -259,7 +259,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       const loadedRecipes = recipes;
       const replayer = new Replayer(intake, recipes, (source, since) => client.failedRuns(source, since));
       const api = express.Router();
-      const guard = adminAccess(config.env);
+      const guard = adminAccess(config.env, { consoleCookie: true });
       const temporalUiUrl = config.temporalUiUrl ?? devServer?.uiUrl;
       api.use(guard);
       api.use(
@@ -288,7 +288,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         recipes,
         intake,
         api,
-        console: express.Router().use(guard, consolePage()),
+        console: express.Router().use(consoleLogin(config.env), guard, consolePage()),
         responder: new Responder(client, j, logger),
         publicUrl: config.publicUrl,
         logger,
