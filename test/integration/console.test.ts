@@ -37,12 +37,14 @@ name: order-to-warehouse
 on: { source: shop, event: order.created }
 steps:
   - http: { method: POST, url: "${sink}/warehouse", json: { order: "{{ event.id }}" } }
+  - email: { to: buyer@example.com, subject: "Order {{ event.id }} is on its way", text: thanks }
 tests:
   - name: an order goes to the warehouse
     event: { type: order.created, id: ord-test }
     expect:
       actions:
         - http: { url: "${sink}/warehouse" }
+        - email: { to: buyer@example.com }
 `,
   'refund-log.yaml': `
 name: refund-log
@@ -68,7 +70,11 @@ describe('the console (headless Chromium)', () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: ${INSTALL_HINT}`);
     const { chromium } = await import('playwright-core');
     sink = await startSink();
-    hf = await startTestHookflow({ recipes: recipes(sink.url), env: { SHOP_SECRET: SECRET, TEMPORAL_UI_URL: UI } });
+    // The development outbox captures the email (no SMTP server here); http to the loopback sink is allowed and sent.
+    hf = await startTestHookflow({
+      recipes: recipes(sink.url),
+      env: { SHOP_SECRET: SECRET, TEMPORAL_UI_URL: UI, HOOKFLOW_OUTBOX: '1', HOOKFLOW_OUTBOX_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-console-outbox-')), 'outbox.jsonl') },
+    });
 
     const ok = await signedPost(`${hf.url}/hooks/shop`, { type: 'order.created', id: 'ord-1042', items: 3 });
     assert.equal(ok.status, 200, JSON.stringify(ok.json));
@@ -181,6 +187,16 @@ describe('the console (headless Chromium)', () => {
     assert.equal(detail.verdict, 'accepted');
     assert.equal(detail.runs[0]?.workflowId, 'order-to-warehouse/shop/ord-test');
     await resultOf(hf!.client!.client, 'order-to-warehouse/shop/ord-test');
+    await page.close();
+  });
+
+  test('the Outbox tab shows what the runs would have sent', async () => {
+    const page = await openConsole('#/outbox');
+    const table = page.locator('table[data-test="outbox"]');
+    await table.waitFor({ timeout: 15_000 });
+    const text = await table.innerText();
+    assert.match(text, /email[\s\S]*buyer@example\.com[\s\S]*Order ord-1042 is on its way[\s\S]*order-to-warehouse\/shop\/ord-1042/);
+    await page.screenshot({ path: path.join(shotDir, 'console-outbox.png') });
     await page.close();
   });
 
