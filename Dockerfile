@@ -38,8 +38,9 @@ COPY --from=build /app/dist ./dist
 # bin/hookflow.mjs runs dist/ where there is no src/, so `docker exec … node bin/hookflow.mjs
 # requests` works too.
 COPY bin ./bin
-# Example recipes; a deployment mounts its own over /app/recipes (read-only is enough).
-COPY recipes ./recipes
+# Example recipes (run when /app/recipes is absent or empty); a deployment mounts its own over
+# /app/recipes (read-only is enough).
+COPY examples ./examples
 RUN mkdir -p /app/.hookflow/bundles && chown -R node:node /app/.hookflow
 
 USER node

@@ -1,5 +1,5 @@
 // Configuration from the environment (and `.env` in the working directory), as the spec names it.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from './core/duration.js';
 
@@ -9,6 +9,8 @@ export interface Config {
   host?: string;
   publicUrl: string;
   recipesDir: string;
+  /** RECIPES_DIR was unset and ./recipes holds no recipe: the shipped ./examples run instead (said at start). */
+  examplesInstead?: { wanted: string };
   /** unset → `hookflow start` runs an embedded dev server */
   temporalAddress?: string;
   namespace: string;
@@ -45,7 +47,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     ...(host ? { host } : {}),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    recipesDir: path.resolve(cwd, env.RECIPES_DIR ?? 'recipes'),
+    ...recipesDirOf(env, cwd),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'hookflow',
@@ -58,6 +60,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(env.TEMPORAL_UI_URL?.trim() ? { temporalUiUrl: env.TEMPORAL_UI_URL.trim().replace(/\/+$/, '') } : {}),
     env,
   };
+}
+
+/**
+ * RECIPES_DIR, else ./recipes — or, when ./recipes is absent or holds no *.yaml, the shipped
+ * ./examples, so a fresh clone runs them while a user's own folder replaces them entirely.
+ */
+function recipesDirOf(env: Record<string, string | undefined>, cwd: string): { recipesDir: string; examplesInstead?: { wanted: string } } {
+  if (env.RECIPES_DIR) return { recipesDir: path.resolve(cwd, env.RECIPES_DIR) };
+  const wanted = path.resolve(cwd, 'recipes');
+  const examples = path.resolve(cwd, 'examples');
+  let own = false;
+  try {
+    own = readdirSync(wanted).some((f) => /\.ya?ml$/.test(f) && f !== 'sources.yaml' && f !== 'sources.yml');
+  } catch {
+    own = false;
+  }
+  if (own || !existsSync(examples)) return { recipesDir: wanted };
+  return { recipesDir: examples, examplesInstead: { wanted } };
 }
 
 function intakeMode(v: string | undefined): Config['intake'] {

@@ -1,11 +1,13 @@
 // Assembles hookflow's processes: embedded dev server (optional), worker, ingress. Used by
 // `hookflow start|serve|worker` and, in-process, by the integration tests.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { Outbox, OUTBOX_ENV, outboxEnabled, withOutbox } from '../activities/outbox.js';
 import { createJournalActivities } from '../activities/journal.js';
 import type { Config } from '../config.js';
 import { adminAccess } from '../ingress/admin-access.js';
@@ -14,11 +16,15 @@ import { createIngress } from '../ingress/app.js';
 import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
+import { formatProblem } from '../recipes/load.js';
+import { checkPorts, missingSettings, portSetting, TEMPORAL_PORT_ENV, TEMPORAL_UI_PORT_ENV } from './preflight.js';
 import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
 import { Replayer } from '../intake/replay.js';
 import { Responder } from '../intake/respond.js';
 import { requestsApi } from '../api/requests.js';
+import { consoleApi } from '../api/console.js';
+import { consoleLogin, consolePage } from '../console/serve.js';
 import type { Journal } from '../intake/journal.js';
 import { openJournal, redactUrl } from '../intake/open-journal.js';
 import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
@@ -96,31 +102,63 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
   /** Work that follows every good reload (schedules), registered once its parts exist. */
   const afterReload: Array<() => void> = [];
+  /** Settings the loaded recipes need and the environment lacks (said at start and after each reload). */
+  let warnings: string[] = [];
+  const outbox = outboxEnabled(config.env) ? new Outbox(config.home, config.env.HOOKFLOW_OUTBOX_FILE) : undefined;
+  if (outbox) {
+    const line = `DEVELOPMENT OUTBOX ON (${OUTBOX_ENV}=1 / --dev): email, SMS, push and http steps to hosts not in HOOKFLOW_OUTBOUND_ALLOW are captured in ${path.relative(process.cwd(), outbox.file) || outbox.file} and shown in the console, NOT sent. Never use this in production.`;
+    say(`⚠ ${line}`);
+    logger.warn({ outbox: outbox.file }, line);
+  }
   try {
     let recipes: RecipeSet | undefined;
     if (opts.roles.ingress) {
       recipes = RecipeSet.load(config.recipesDir, config.env);
       say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
+      warnings = missingSettings(recipes.current.recipes, config.env, { outbox: !!outbox });
+      for (const w of warnings) {
+        say(`⚠ ${w}`);
+        logger.warn({ warning: w }, 'a setting the recipes need is missing');
+      }
       if (opts.hotReload) {
+        const loaded = recipes;
+        let known = triggerSources(loaded);
+        const envAtStart = dotEnvText(config.home);
         recipes.watch((r) => {
           if (r.ok) {
-            logger.info({ recipes: recipes!.current.recipes.length }, 'recipes reloaded');
+            logger.info({ recipes: loaded.current.recipes.length }, 'recipes reloaded');
+            say(`recipes reloaded: ${loaded.current.recipes.length} recipe(s)`);
+            const now = triggerSources(loaded);
+            for (const s of now) if (!known.includes(s)) say(`  new trigger URL: ${config.publicUrl}/hooks/${s}`);
+            known = now;
+            warnings = missingSettings(loaded.current.recipes, config.env, { outbox: !!outbox });
+            for (const w of warnings) say(`⚠ ${w}`);
+            if (dotEnvText(config.home) !== envAtStart) say('⚠ .env changed since hookflow started: settings are read once, at start — restart hookflow to apply them');
             for (const fn of afterReload) fn();
-          } else logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+          } else {
+            logger.error({ problems: r.problems }, 'recipes changed but do not load; keeping the last good set');
+            say(`recipes changed but do not load; keeping the last good set:\n${r.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+          }
         });
         cleanups.push(() => recipes!.close());
       }
     }
 
     let address = config.temporalAddress;
+    const devPorts = { port: opts.devServerPort ?? portSetting(config.env, TEMPORAL_PORT_ENV, 7233), uiPort: opts.uiPort ?? portSetting(config.env, TEMPORAL_UI_PORT_ENV, 8233) };
+    // Every port this process needs, checked before anything starts.
+    await checkPorts({
+      ...(opts.roles.ingress ? { ingress: { port: config.port, ...(config.host ? { host: config.host } : {}) } } : {}),
+      ...(!address ? { devServer: devPorts } : {}),
+    });
     let devServer: DevServer | undefined;
     if (!address) {
-      say('starting the embedded Temporal dev server (state in .hookflow/temporal.db)…');
+      say(`starting the embedded Temporal dev server on 127.0.0.1:${devPorts.port} (state in .hookflow/temporal.db)…`);
       devServer = await startDevServer({
         home: config.home,
         dbFile: path.join(config.home, '.hookflow', 'temporal.db'),
-        port: opts.devServerPort ?? 7233,
-        uiPort: opts.uiPort ?? 8233,
+        port: devPorts.port,
+        uiPort: devPorts.uiPort,
         namespace: config.namespace,
         env: config.env,
         log: say,
@@ -179,7 +217,8 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
     let worker: Worker | undefined;
     if (connection) {
-      const outbound = wrapActivities(createActivities({ env: config.env, logger }), metrics, logger);
+      const raw = createActivities({ env: config.env, logger });
+      const outbound = wrapActivities(outbox ? withOutbox(raw, outbox, config.env) : raw, metrics, logger);
       worker = await createWorker({
         connection,
         namespace: config.namespace,
@@ -232,7 +271,24 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
       const loadedRecipes = recipes;
       const replayer = new Replayer(intake, recipes, (source, since) => client.failedRuns(source, since));
       const api = express.Router();
-      api.use(adminAccess(config.env), requestsApi({
+      const guard = adminAccess(config.env, { consoleCookie: true });
+      const temporalUiUrl = config.temporalUiUrl ?? devServer?.uiUrl;
+      api.use(guard);
+      api.use(
+        '/console',
+        consoleApi({
+          journal: j,
+          recipes,
+          publicUrl: config.publicUrl,
+          selfUrl: () => url,
+          namespace: config.namespace,
+          ...(temporalUiUrl ? { temporalUiUrl } : {}),
+          temporalProblem: () => client.unhealthyReason(),
+          warnings: () => warnings,
+          ...(outbox ? { outbox } : {}),
+        }),
+      );
+      api.use(requestsApi({
         journal: j,
         replayer,
         recipes,
@@ -244,6 +300,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         recipes,
         intake,
         api,
+        console: express.Router().use(consoleLogin(config.env), guard, consolePage()),
         responder: new Responder(client, j, logger),
         publicUrl: config.publicUrl,
         logger,
@@ -259,6 +316,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
             journal: stats instanceof Error ? { kind: j.kind, error: stats.message } : { kind: j.kind, pending: stats.pending, oldest_pending_ms: stats.oldestPendingMs, failed: stats.failed, max_pending: config.maxPending },
             temporal: temporal ? { ok: false, reason: temporal } : { ok: true },
             ...(workerState ? { worker: workerState } : {}),
+            ...(outbox ? { outbox: 'on: email, SMS, push and http to hosts not in HOOKFLOW_OUTBOUND_ALLOW are captured, not sent' } : {}),
           };
           // Journal intake: healthy while webhooks are accepted, even with Temporal down (they wait in the journal).
           const why =
@@ -318,6 +376,20 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The sources the recipes listen to that have a trigger URL. */
+function triggerSources(recipes: RecipeSet): string[] {
+  return [...new Set(recipes.current.recipes.map((r) => r.on.source))].filter((s) => s !== 'hookflow' && s !== 'schedule').sort();
+}
+
+/** The text of `.env` in the working directory ('' when there is none). */
+function dotEnvText(home: string): string {
+  try {
+    return readFileSync(path.join(home, '.env'), 'utf8');
+  } catch {
+    return '';
   }
 }
 

@@ -1,5 +1,5 @@
 // The commands that work on recipes and events without running hookflow: test, explain, send, replay.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateExpression } from '../core/expr.js';
 import { emailAddressProblem } from '../activities/email.js';
@@ -67,7 +67,7 @@ export async function explainCommand(config: Config, argv: string[], out: Out): 
   if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const provider = getProvider(source.provider);
   if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
-  const req = requestFrom(config, sourceName, file, args.headers);
+  const req = requestFrom(config, sourceName, file, { ...headersFileFor(file)?.headers, ...args.headers });
   const body = parseBody(req.rawBody, req.headers['content-type'] as string, 'POST', {});
   let described;
   try {
@@ -99,6 +99,11 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   const provider = getProvider(source.provider);
   if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
   const body = readFileSync(file);
+  // A fixture's headers (X-GitHub-Event, a delivery id, …) beside it in <name>.headers.json; --header wins.
+  const fixtureHeaders = headersFileFor(file);
+  if (fixtureHeaders) {
+    args.headers = { ...fixtureHeaders.headers, ...args.headers };
+  }
   // Providers that sign the URL (Twilio) sign the public one, wherever the request is really sent.
   const target = new URL(args.flags.url ?? `${config.publicUrl}/hooks/${sourceName}`);
   const publicUrl = new URL(`${config.publicUrl}/hooks/${sourceName}`);
@@ -115,9 +120,28 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   }
   const res = await fetch(target, { method: 'POST', headers, body });
   const text = await res.text();
-  out(`${res.status} ${res.statusText}  ${path.basename(file)} → ${target}`);
+  out(`${res.status} ${res.statusText}  ${path.basename(file)}${fixtureHeaders ? ` (headers from ${path.basename(fixtureHeaders.file)})` : ''} → ${target}`);
   out(text);
   return res.ok ? 0 : 1;
+}
+
+/** `<name>.headers.json` beside a payload `<name>.<ext>`: an object of header name → value. */
+export function headersFileFor(file: string): { file: string; headers: Record<string, string> } | undefined {
+  const base = file.replace(/\.[^./\\]+$/, '');
+  for (const candidate of [`${base}.headers.json`, `${file}.headers.json`]) {
+    if (candidate === file || !existsSync(candidate)) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(candidate, 'utf8'));
+    } catch (err) {
+      throw new Error(`${candidate} is not JSON: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${candidate} must hold an object of header name → value`);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) headers[k] = String(v);
+    return { file: candidate, headers };
+  }
+  return undefined;
 }
 
 /** `hookflow replay <workflowId>`: the event of a past run, through the recipe again (as it is now), as a new run. */
@@ -125,15 +149,22 @@ export async function replayCommand(config: Config, argv: string[], out: Out): P
   const [workflowId] = parseArgs(argv).positionals;
   if (!workflowId) throw new Error('usage: hookflow replay <workflowId>');
   const { HookflowClient } = await import('../temporal/client.js');
-  const { dataConverterFromEnv } = await import('../temporal/codec.js');
+  const { dataConverterFromEnv, codecFromEnv, ENCODING_ENCRYPTED, CODEC_KEYS_ENV } = await import('../temporal/codec.js');
   // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.
   const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue, dataConverter: dataConverterFromEnv(config.env) });
   try {
     const history = await client.client.workflow.getHandle(workflowId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    const payload = started?.input?.payloads?.[0];
+    let payload = started?.input?.payloads?.[0];
     if (!payload) throw new Error(`the run ${workflowId} has no input to replay`);
-    const input = client.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as RunInput;
+    const encoding = payload.metadata?.encoding ? Buffer.from(payload.metadata.encoding).toString('utf8') : '';
+    if (encoding === ENCODING_ENCRYPTED) {
+      // History comes back as stored: an encrypted input is decrypted here, with the run's key.
+      const codec = codecFromEnv(config.env);
+      if (!codec) throw new Error(`the run ${workflowId} was stored encrypted, and ${CODEC_KEYS_ENV} is not set here: set it to the keys the worker uses (the same value), then replay again`);
+      [payload] = await codec.decode([payload]);
+    }
+    const input = client.client.options.loadedDataConverter.payloadConverter.fromPayload(payload!) as RunInput;
     const set = RecipeSet.load(config.recipesDir, config.env);
     const current = set.current.recipes.find((r) => r.name === input.recipe.name);
     if (!current) out(`recipe ${input.recipe.name} is no longer in ${config.recipesDir}: replaying the snapshot the run carried`);

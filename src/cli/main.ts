@@ -7,7 +7,8 @@ import { loadConfig, loadDotEnv } from '../config.js';
 const USAGE = `hookflow — webhooks in, durable automations out
 
 usage:
-  hookflow start                 ingress + worker (+ embedded Temporal dev server unless TEMPORAL_ADDRESS is set)
+  hookflow start [--dev]         ingress + worker (+ embedded Temporal dev server unless TEMPORAL_ADDRESS is set);
+                                 --dev: email/SMS/push and http to hosts not allowed land in the console's outbox, unsent
   hookflow serve                 the ingress alone, against TEMPORAL_ADDRESS
   hookflow worker                the worker alone, against TEMPORAL_ADDRESS
   hookflow validate [dir]        check recipes and sources.yaml (file:line:col per problem)
@@ -36,6 +37,9 @@ async function run(roles: Roles): Promise<void> {
   const config = loadConfig();
   if (!roles.ingress || !roles.worker) {
     if (!config.temporalAddress) throw new Error(`hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`);
+  }
+  if (config.examplesInstead) {
+    say(`no recipes in ${path.relative(process.cwd(), config.examplesInstead.wanted) || '.'}/: running the shipped examples from ${path.relative(process.cwd(), config.recipesDir)}/ (put your own recipes in recipes/, or set RECIPES_DIR, and they replace the examples)`);
   }
   const started = Date.now();
   const { startHookflow } = await import('../app/hookflow.js');
@@ -80,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'start':
+      // --dev: the development outbox (email, SMS, push and http to hosts not allowed are captured, not sent).
+      if (rest.includes('--dev')) process.env.HOOKFLOW_OUTBOX = '1';
       await run({ ingress: true, worker: true });
       return -1;
     case 'serve':
@@ -91,13 +97,17 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const { formatProblem, loadRecipes } = await import('../recipes/load.js');
       const dir = path.resolve(rest[0] ?? loadConfig().recipesDir);
+      const { missingSettings } = await import('../app/preflight.js');
       const { recipes, problems } = loadRecipes(dir, process.env);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (problems.length) {
         say(`${problems.length} problem(s) in ${dir}`);
         return 1;
       }
-      say(`${recipes.length} recipe(s) in ${dir}: all valid`);
+      // Valid recipes that this environment cannot run yet: said, not failed (CI checks recipes without the production secrets).
+      const warnings = missingSettings(recipes, process.env);
+      for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+      say(`${recipes.length} recipe(s) in ${dir}: all valid${warnings.length ? `; ${warnings.length} setting(s) missing in this environment (warnings above)` : ''}`);
       return 0;
     }
     case 'test':
@@ -124,15 +134,25 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case undefined:
+      process.stderr.write(USAGE);
+      return 1;
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return cmd === undefined ? 1 : 0;
+      return 0;
     default:
       say(`unknown command "${cmd}"\n\n${USAGE}`);
       return 1;
   }
+}
+
+// Output piped into `head` (or a closed pager): the reader is gone, so stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -141,7 +161,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof Error && err.name === 'RecipeLoadError') say(err.message);
+    if (err instanceof Error && (err.name === 'RecipeLoadError' || err.name === 'StartupError')) say(err.message);
     else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

@@ -19,6 +19,29 @@ export interface AdminAccessOptions {
   extraTokens?: AdminToken[];
   /** Let CORS preflights through: browsers send them without credentials, and they reveal nothing. */
   allowPreflight?: boolean;
+  /**
+   * The console's login cookie (CONSOLE_COOKIE, SameSite=Strict, set by /console/login) counts as the
+   * token too: for GET, and for other methods only with the `X-Hookflow-Console` header, which a
+   * cross-site form cannot send.
+   */
+  consoleCookie?: boolean;
+}
+
+export const CONSOLE_COOKIE = 'hookflow_admin';
+
+/** The value of the console's login cookie in a Cookie header, if any. */
+export function consoleCookieOf(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === CONSOLE_COOKIE) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 export type AdminAccessMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -94,6 +117,11 @@ export function adminAccess(env: Record<string, string | undefined>, opts: Admin
     const given = digest(req.headers.authorization ?? '');
     let ok = false;
     for (const w of wanted) if (timingSafeEqual(given, w)) ok = true;
+    const cookie = opts.consoleCookie ? consoleCookieOf(req) : undefined;
+    if (!ok && cookie !== undefined && (req.method === 'GET' || req.headers['x-hookflow-console'] === '1')) {
+      const fromCookie = digest(`Bearer ${cookie}`);
+      for (const w of wanted) if (timingSafeEqual(fromCookie, w)) ok = true;
+    }
     if (ok) return next();
     res.setHeader('WWW-Authenticate', 'Bearer realm="hookflow"');
     refuse(

@@ -36,6 +36,8 @@ export interface IngressDeps {
   metrics?: Metrics;
   /** The request-log API (/api/*), already behind the admin access rule. */
   api?: Router;
+  /** The web console's page (/console), already behind the admin access rule. */
+  console?: Router;
   /** Answers webhooks whose recipe has `respond:` (absent: such recipes get the default JSON answer). */
   responder?: Responder;
   /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
@@ -84,6 +86,7 @@ export function createIngress(deps: IngressDeps): express.Express {
   });
 
   if (deps.api) app.use('/api', deps.api);
+  if (deps.console) app.use('/console', deps.console);
 
   app.all('/hooks/:source', async (req, res) => {
     const started = process.hrtime.bigint();

@@ -27,6 +27,8 @@ export function snapshotOf(recipes: Recipe[], sources: Map<string, SourceConfig>
 export class RecipeSet {
   private watcher?: FSWatcher;
   private timer?: NodeJS.Timeout;
+  /** Problems of the last reload that failed (the last good set still runs); empty after a good one. */
+  problems: Problem[] = [];
 
   private constructor(
     readonly dir: string,
@@ -50,12 +52,14 @@ export class RecipeSet {
   reload(): { ok: true } | { ok: false; problems: Problem[] } {
     try {
       const { recipes, sources, problems } = loadRecipes(this.dir, this.env);
+      this.problems = problems;
       if (problems.length > 0) return { ok: false, problems };
       this.current = snapshotOf(recipes, sources);
       return { ok: true };
     } catch (err) {
       const message = `the recipes could not be read: ${err instanceof Error ? err.message : String(err)}`;
-      return { ok: false, problems: [{ file: this.dir, line: 1, col: 1, message }] };
+      this.problems = [{ file: this.dir, line: 1, col: 1, message }];
+      return { ok: false, problems: this.problems };
     }
   }
 

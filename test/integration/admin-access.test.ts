@@ -81,6 +81,15 @@ describe('HOOKFLOW_ADMIN_TOKEN unset: loopback clients only', { skip: noOutside 
     assert.ok(far.message?.includes(OUTSIDE!), far.message);
   });
 
+  test('/console and /api/console/*: served on loopback, 403 from another address', async () => {
+    assert.equal((await call(`${hf.url}/console`)).status, 200);
+    for (const p of ['/console', '/console/app.js', '/api/console/overview']) {
+      const far = await call(outside(hf, p));
+      assert.equal(far.status, 403, `${p}: ${far.text}`);
+      assert.equal(far.code, 'admin_loopback_only');
+    }
+  });
+
   test('a loopback request relayed by a proxy (X-Forwarded-For) counts as remote', async () => {
     const relayed = await call(`${hf.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     assert.equal(relayed.status, 403, relayed.text);
@@ -125,6 +134,31 @@ describe('HOOKFLOW_ADMIN_TOKEN set: every caller sends it, loopback included', {
     assert.equal((await call(`${hf.url}/metrics`, { headers: { authorization: `Bearer ${CODEC_TOKEN}` } })).status, 401, 'the codec token is for /codec only');
     assert.equal((await call(`${hf.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
     assert.equal((await call(outside(hf, '/metrics'), { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
+  test('/console and /api/console/*: 401 without the token, loopback included', async () => {
+    for (const p of ['/console', '/api/console/overview']) assert.equal((await call(`${hf.url}${p}`)).status, 401, p);
+    assert.equal((await call(outside(hf, '/console'), { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
+  test('a browser signs in to the console once: cookie for GET, and for POST only with X-Hookflow-Console', async () => {
+    const page = await fetch(`${hf.url}/console`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/console/login');
+    const form = (body: string) => fetch(`${hf.url}/console/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+    const wrong = await form('token=nope');
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers.get('set-cookie'), null);
+    const right = await form(`token=${TOKEN}`);
+    assert.equal(right.status, 303);
+    const cookie = (right.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.match(right.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
+    assert.equal((await call(`${hf.url}/console`, { headers: { cookie } })).status, 200);
+    assert.equal((await call(`${hf.url}/api/console/overview`, { headers: { cookie } })).status, 200);
+    const replay = (headers: Record<string, string>) => call(`${hf.url}/api/requests/01NOPE/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    assert.equal((await replay({ cookie })).status, 401, 'a cross-site form POST carries the cookie but cannot add the header');
+    assert.notEqual((await replay({ cookie, 'x-hookflow-console': '1' })).status, 401);
+    assert.equal((await call(`${hf.url}/metrics`, { headers: { cookie } })).status, 401, 'the cookie is for the console and its API only');
   });
 
   test('/codec/decode takes the admin token or the codec token', async () => {

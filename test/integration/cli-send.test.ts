@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -189,8 +189,22 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   });
 
   test('explain on a delivery the preset finds no event type in says why, exit 1', async () => {
-    const r = await hookflow(['explain', 'github', fixture('github/push.json')], env);
+    // The payload alone, without the fixture's push.headers.json beside it.
+    const bare = path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-cli-bare-')), 'push.json');
+    copyFileSync(fixture('github/push.json'), bare);
+    const r = await hookflow(['explain', 'github', bare], env);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /X-GitHub-Event/);
+  });
+
+  test("send and explain take a fixture's <name>.headers.json; --header still wins", async () => {
+    const explained = await hookflow(['explain', 'github', fixture('github/push.json')], env);
+    assert.equal(explained.code, 0, explained.stdout + explained.stderr);
+    assert.match(explained.stdout, /event: source=github type=push id=72d3162e-cc78-11e3-81ab-4c9367dc0958/);
+    const delivery = randomUUID();
+    const sent = await hookflow(['send', 'github', fixture('github/push.json'), '--header', `X-GitHub-Delivery: ${delivery}`, '--url', `${base}/hooks/github`], env);
+    assert.equal(sent.code, 0, sent.stdout + sent.stderr);
+    assert.match(sent.stdout, /^200 OK  push\.json \(headers from push\.headers\.json\) →/);
+    assert.deepEqual(answerOf(sent).event, { source: 'github', type: 'push', id: delivery });
   });
 });

@@ -2,6 +2,7 @@
 // run's history is AES-GCM ciphertext, runs still work, and the ingress serves the codec endpoint
 // the Temporal UI decrypts through.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -43,6 +44,22 @@ test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decod
     assert.equal(decoded.status, 200);
     const body = (await decoded.json()) as { payloads: Array<{ data: string }> };
     assert.ok(Buffer.from(body.payloads[0]!.data, 'base64').toString().includes(marker));
+
+    // `hookflow replay <workflowId>` reads that input: without the keys it says what to set, with them it replays.
+    const cli = (extra: Record<string, string | undefined>) => {
+      const env: Record<string, string | undefined> = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: hf.config.taskQueue, RECIPES_DIR: hf.config.recipesDir, ...extra };
+      for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+      return spawnSync(process.execPath, ['bin/hookflow.mjs', 'replay', wid], { encoding: 'utf8', env, timeout: 60_000 });
+    };
+    const locked = cli({ HOOKFLOW_CODEC_KEYS: undefined });
+    assert.equal(locked.status, 1, locked.stdout + locked.stderr);
+    assert.match(locked.stderr, /was stored encrypted, and HOOKFLOW_CODEC_KEYS is not set here/);
+    assert.doesNotMatch(locked.stderr, /Unknown encoding/);
+    const open = cli({ HOOKFLOW_CODEC_KEYS: hf.config.env.HOOKFLOW_CODEC_KEYS });
+    assert.equal(open.status, 0, open.stdout + open.stderr);
+    const replayId = /started (\S+) \(replay of/.exec(open.stdout)?.[1];
+    assert.ok(replayId, open.stdout);
+    assert.equal((await resultOf<RunResult>(hf.client!.client, replayId)).logs[0]!.message, `deployed ${marker}`);
   } finally {
     await plainConnection.close();
     await hf.stop();

@@ -1,4 +1,4 @@
-// recipes/alert-escalation.yaml end to end: HMAC-signed alerts on the `monitoring` source of the
+// examples/alert-escalation.yaml end to end: HMAC-signed alerts on the `monitoring` source of the
 // shipped sources.yaml through `hookflow send`, a real Temporal server and the Twilio double —
 // acknowledged at once, after one escalation, resolved mid-page, and by nobody.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// recipes/order-fanout.yaml end to end: a Standard-Webhooks-signed order.created from our own
+// examples/order-fanout.yaml end to end: a Standard-Webhooks-signed order.created from our own
 // backend (the `platform` source of the shipped sources.yaml) through `hookflow send` and a real
 // Temporal server, relayed signed to three subscribers of which one is down for good.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// recipes/github-to-chat.yaml end to end: GitHub-signed push and pull_request deliveries through
+// examples/github-to-chat.yaml end to end: GitHub-signed push and pull_request deliveries through
 // `hookflow send` and a real Temporal server, checked at a Slack and a Discord incoming-webhook sink.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

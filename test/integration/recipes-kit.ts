@@ -13,7 +13,7 @@ import type { RunResult } from '../../src/core/types.js';
 import { startTestHookflow, resultOf } from '../helpers/hookflow.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const RECIPES = path.join(ROOT, 'recipes');
+export const RECIPES = path.join(ROOT, 'examples');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
 /** A change to a recipe for a test: a YAML path (must exist) and its new value. */
@@ -81,7 +81,7 @@ export interface RecipeHarness {
 
 /**
  * Starts hookflow on `recipes` with `env` (channels pointed at the loopback doubles). The same env
- * (webhook secrets) is given to `hookflow send`, which reads the shipped recipes/sources.yaml.
+ * (webhook secrets) is given to `hookflow send`, which reads the shipped examples/sources.yaml.
  */
 export async function startRecipes(opts: {
   recipes: Record<string, string>;

@@ -1,4 +1,4 @@
-// recipes/meiqia-crm-sync.yaml end to end: Meiqia-signed deliveries of all five events through
+// examples/meiqia-crm-sync.yaml end to end: Meiqia-signed deliveries of all five events through
 // `hookflow send` and a real Temporal server, checked at the CRM (an HTTP sink) and the SMTP server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// recipes/sendbird-notify-members.yaml and recipes/sendbird-email-unread.yaml end to end: signed
+// examples/sendbird-notify-members.yaml and examples/sendbird-email-unread.yaml end to end: signed
 // Sendbird deliveries through `hookflow send`, a real Temporal server, and what the presence API,
 // the Twilio double, the SMTP server, FCM and the Web Push endpoint received.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// The shipped recipes as a user gets them: `hookflow validate recipes` finds nothing, every recipe
-// carries the schema line, a description and tests, and `hookflow test recipes` passes them all.
+// The shipped recipes (examples/) as a user gets them: `hookflow validate examples` finds nothing, every recipe
+// carries the schema line, a description and tests, and `hookflow test examples` passes them all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -47,10 +47,10 @@ describe('shipped recipes', () => {
     }
   });
 
-  test('`hookflow validate recipes` and `hookflow test recipes` exit 0', () => {
+  test('`hookflow validate examples` and `hookflow test examples` exit 0', () => {
     for (const cmd of ['validate', 'test']) {
-      const r = spawnSync(process.execPath, ['bin/hookflow.mjs', cmd, 'recipes'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
-      assert.equal(r.status, 0, `hookflow ${cmd} recipes:\n${r.stdout}\n${r.stderr}`);
+      const r = spawnSync(process.execPath, ['bin/hookflow.mjs', cmd, 'examples'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+      assert.equal(r.status, 0, `hookflow ${cmd} examples:\n${r.stdout}\n${r.stderr}`);
       if (cmd === 'test') assert.match(r.stdout, /^\d+ passed, 0 failed$/m);
     }
   });

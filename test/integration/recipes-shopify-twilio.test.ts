@@ -1,4 +1,4 @@
-// recipes/shopify-order-fulfilment.yaml and recipes/twilio-sms-auto-reply.yaml end to end: signed
+// examples/shopify-order-fulfilment.yaml and examples/twilio-sms-auto-reply.yaml end to end: signed
 // deliveries through `hookflow send` and a real Temporal server, checked at a fulfilment-API sink
 // and the Twilio double.
 import assert from 'node:assert/strict';

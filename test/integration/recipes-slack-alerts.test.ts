@@ -1,4 +1,4 @@
-// recipes/slack-weather-command.yaml and recipes/run-failed-alert.yaml end to end, on a real
+// examples/slack-weather-command.yaml and examples/run-failed-alert.yaml end to end, on a real
 // Temporal server: a Slack-signed slash command is acknowledged in the webhook's answer and the
 // forecast is posted to its response_url later; a run that fails for good is posted to the alert
 // channel and mailed to the people on call, through the built-in `run.failed` event.

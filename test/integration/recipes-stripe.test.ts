@@ -1,4 +1,4 @@
-// recipes/stripe-payment-receipt.yaml and recipes/stripe-invoice-dunning.yaml end to end: Stripe-
+// examples/stripe-payment-receipt.yaml and examples/stripe-invoice-dunning.yaml end to end: Stripe-
 // signed deliveries through `hookflow send`, a real Temporal server, the SMTP server and the Twilio
 // double; the dunning wait both satisfied by invoice.paid and timed out.
 import assert from 'node:assert/strict';
