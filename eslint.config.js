@@ -45,6 +45,13 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node }, ecmaVersion: 2022, sourceType: 'module' },
+  },
+  // The console's page runs in the browser.
+  {
+    files: ['src/console/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // `_`-prefixed names mark a parameter or binding kept on purpose.

@@ -70,7 +70,7 @@ function recipesDirOf(env: Record<string, string | undefined>, cwd: string): { r
   if (env.RECIPES_DIR) return { recipesDir: path.resolve(cwd, env.RECIPES_DIR) };
   const wanted = path.resolve(cwd, 'recipes');
   const examples = path.resolve(cwd, 'examples');
-  let own = false;
+  let own: boolean;
   try {
     own = readdirSync(wanted).some((f) => /\.ya?ml$/.test(f) && f !== 'sources.yaml' && f !== 'sources.yml');
   } catch {

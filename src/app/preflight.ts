@@ -122,7 +122,7 @@ export function missingSettings(recipes: Recipe[], env: Record<string, string | 
   for (const r of recipes) {
     const visit = (s: Step): void => {
       const kind = stepKind(s);
-      const o = s as unknown as Record<string, any>;
+      const o = s as unknown as Record<string, Record<string, unknown> | undefined>;
       if (kind === 'email' && !has('SMTP_URL')) want('SMTP_URL', 'SMTP_URL is not set: email steps will fail (e.g. smtp://user:pass@mail.example.com:587)', r.name);
       if (kind === 'sms') {
         const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'].filter((n) => !has(n));

@@ -134,7 +134,7 @@ export function headersFileFor(file: string): { file: string; headers: Record<st
     try {
       parsed = JSON.parse(readFileSync(candidate, 'utf8'));
     } catch (err) {
-      throw new Error(`${candidate} is not JSON: ${(err as Error).message}`);
+      throw new Error(`${candidate} is not JSON: ${(err as Error).message}`, { cause: err });
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${candidate} must hold an object of header name → value`);
     const headers: Record<string, string> = {};

@@ -204,7 +204,7 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
     const delivery = randomUUID();
     const sent = await hookflow(['send', 'github', fixture('github/push.json'), '--header', `X-GitHub-Delivery: ${delivery}`, '--url', `${base}/hooks/github`], env);
     assert.equal(sent.code, 0, sent.stdout + sent.stderr);
-    assert.match(sent.stdout, /^200 OK  push\.json \(headers from push\.headers\.json\) →/);
+    assert.match(sent.stdout, /^200 OK {2}push\.json \(headers from push\.headers\.json\) →/);
     assert.deepEqual(answerOf(sent).event, { source: 'github', type: 'push', id: delivery });
   });
 });
