@@ -11,6 +11,7 @@ import { IngressError } from '../ingress/errors.js';
 import { parseBody } from '../ingress/parse-body.js';
 import { getProvider, type WebhookRequest } from '../providers/index.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
+import { formatProblem } from '../recipes/load.js';
 import { contentTypeFor, parseArgs } from './args.js';
 
 type Out = (line: string) => void;
@@ -57,12 +58,22 @@ function requestFrom(config: Config, sourceName: string, file: string, headers: 
   };
 }
 
+/** The recipes that load; the broken ones are named (file:line:col) and left out, not fatal. */
+function loadValidSaying(dir: string, env: Record<string, string | undefined>, out: Out): RecipeSet {
+  const set = RecipeSet.loadValid(dir, env);
+  if (set.problems.length) {
+    for (const p of set.problems) out(`warning: ${formatProblem(p)}`);
+    out(`warning: ${set.problems.length} problem(s) in ${dir}: the recipes above are left out (\`hookflow validate\` lists them); the others are used`);
+  }
+  return set;
+}
+
 /** `hookflow explain <source> <payload> [--header K:V]`: which recipes would start, and why the others would not. */
 export async function explainCommand(config: Config, argv: string[], out: Out): Promise<number> {
   const args = parseArgs(argv);
   const [sourceName, file] = args.positionals;
   if (!sourceName || !file) throw new Error('usage: hookflow explain <source> <payload-file> [--header K:V]');
-  const set = RecipeSet.load(config.recipesDir, config.env);
+  const set = loadValidSaying(config.recipesDir, config.env, out);
   const source = set.source(sourceName);
   if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const provider = getProvider(source.provider);
@@ -93,7 +104,7 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   const args = parseArgs(argv);
   const [sourceName, file] = args.positionals;
   if (!sourceName || !file) throw new Error('usage: hookflow send <source> <payload-file> [--header K:V] [--url U]');
-  const set = RecipeSet.load(config.recipesDir, config.env);
+  const set = loadValidSaying(config.recipesDir, config.env, out);
   const source = set.source(sourceName);
   if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const provider = getProvider(source.provider);

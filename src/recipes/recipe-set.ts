@@ -43,6 +43,17 @@ export class RecipeSet {
     return new RecipeSet(dir, env, snapshotOf(recipes, sources));
   }
 
+  /**
+   * Loads what loads: the recipes without problems, with the problems kept in `problems`. For the
+   * dry-run commands (`send`, `explain`), where one broken file should not stop a look at the others.
+   */
+  static loadValid(dir: string, env: Record<string, string | undefined> = process.env): RecipeSet {
+    const { recipes, sources, problems } = loadRecipes(dir, env);
+    const set = new RecipeSet(dir, env, snapshotOf(recipes, sources));
+    set.problems = problems;
+    return set;
+  }
+
   /** The source config for a trigger URL's name: declared in sources.yaml or a preset. */
   source(name: string): SourceConfig | undefined {
     return resolveSource(name, this.current.sources, this.env);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -195,6 +195,18 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
     const r = await hookflow(['explain', 'github', bare], env);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /X-GitHub-Event/);
+  });
+
+  test('explain with one broken recipe in the folder: the broken file named with its position, the others still explained', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hookflow-cli-broken-'));
+    cpSync(hf.config.recipesDir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'zz-broken.yaml'), 'name: zz-broken\non: { source: github, event: push }\nsteps:\n  - htp: { url: "https://example.com" }\n');
+    const r = await hookflow(['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Delivery:d-2'], { ...env, RECIPES_DIR: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^warning: .*zz-broken\.yaml:\d+:\d+/m);
+    assert.match(r.stdout, /the recipes above are left out/);
+    assert.match(r.stdout, new RegExp(`✓ starts ${name('github')}\\s+\\(workflow id ${name('github')}/github/d-2\\)`));
+    assert.doesNotMatch(r.stdout, /zz-broken\s+\(workflow id/);
   });
 
   test("send and explain take a fixture's <name>.headers.json; --header still wins", async () => {
