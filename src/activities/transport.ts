@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Context } from '@temporalio/activity';
+import { isJsonMediaType, parseContentType } from '../http/content-type.js';
 import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
 import { pinnedLookup, type OutboundGuard } from './outbound-guard.js';
 
@@ -150,7 +151,7 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 
 /** Decodes a response body by its content-type charset (UTF-8 when absent or unknown). */
 export function decodeBody(body: Buffer, contentType: string | undefined): string {
-  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const charset = parseContentType(contentType)?.charset;
   try {
     return new TextDecoder(charset ?? 'utf-8').decode(body);
   } catch {
@@ -159,6 +160,5 @@ export function decodeBody(body: Buffer, contentType: string | undefined): strin
 }
 
 export function isJsonContentType(contentType: string | undefined): boolean {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || type.endsWith('+json');
+  return isJsonMediaType(parseContentType(contentType)?.mediaType);
 }

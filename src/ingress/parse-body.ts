@@ -3,6 +3,7 @@
 // strict charset decoding, no XML DTDs.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Json } from '../core/types.js';
+import { isJsonMediaType, parseContentType } from '../http/content-type.js';
 import { decodeText } from './charset.js';
 import { IngressError } from './errors.js';
 import { formPairs } from './parse-form.js';
@@ -20,27 +21,10 @@ const DROPPED = '\u0000dropped';
 
 type Kind = 'json' | 'form' | 'xml' | 'text';
 
-export interface ContentType {
-  mediaType: string;
-  charset: string | undefined;
-}
-
-/** `application/json; charset="UTF-8"` → `{ mediaType: 'application/json', charset: 'utf-8' }`. */
-export function parseContentType(header: string | undefined): ContentType | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const [type = '', ...params] = header.split(';');
-  let charset: string | undefined;
-  for (const param of params) {
-    const eq = param.indexOf('=');
-    if (eq < 0) continue;
-    if (param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
-    charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase() || undefined;
-  }
-  return { mediaType: type.trim().toLowerCase(), charset };
-}
+export { parseContentType, type ContentType } from '../http/content-type.js';
 
 function kindOf(mediaType: string): Kind | undefined {
-  if (mediaType === 'application/json' || mediaType === 'text/json' || mediaType.endsWith('+json')) return 'json';
+  if (isJsonMediaType(mediaType)) return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType === 'text/xml' || mediaType === 'application/xml' || mediaType.endsWith('+xml')) return 'xml';
   if (mediaType === 'text/plain') return 'text';

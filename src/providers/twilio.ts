@@ -20,7 +20,7 @@ import {
 import { mergeHeaders, noEventType, textAt } from './fields.js';
 import type { Json } from '../core/types.js';
 import { IngressError } from './errors.js';
-import { parseContentType } from '../ingress/parse-body.js';
+import { parseContentType } from '../http/content-type.js';
 import { formPairs } from '../ingress/parse-form.js';
 import type { Described, Provider } from './types.js';
 

@@ -194,3 +194,12 @@ describe('parseBody: text, GET, missing and unsupported types', () => {
     }
   });
 });
+
+describe('parseContentType on sloppy headers (what the content-type package refuses is read leniently)', () => {
+  const table: Array<[string, unknown]> = [
+    ['application/json;', { mediaType: 'application/json', charset: undefined }],
+    ['application/x-www-form-urlencoded; charset=UTF-8; ', { mediaType: 'application/x-www-form-urlencoded', charset: 'utf-8' }],
+    ['text/xml; bad param; charset="GBK"', { mediaType: 'text/xml', charset: 'gbk' }],
+  ];
+  for (const [input, want] of table) it(JSON.stringify(input), () => assert.deepEqual(parseContentType(input), want));
+});
