@@ -21,8 +21,6 @@ const DROPPED = '\u0000dropped';
 
 type Kind = 'json' | 'form' | 'xml' | 'text';
 
-export { parseContentType, type ContentType } from '../http/content-type.js';
-
 function kindOf(mediaType: string): Kind | undefined {
   if (isJsonMediaType(mediaType)) return 'json';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';

@@ -59,13 +59,17 @@ export class Dispatcher {
   readonly owner = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   private readonly limit: ConcurrencyLimit;
   private inFlight = 0;
-  private pumping = false;
-  private again = false;
-  private routing = false;
-  private routeAgain = false;
-  private matching = false;
-  private matchAgain = false;
   private stopped = true;
+  // Each loop runs one round at a time; a kick during a round asks for one more after it.
+  private readonly pumpLoop = new Coalesced(() => this.pump(), () => !this.stopped);
+  private readonly routeLoop = new Coalesced(
+    () => this.routeAll().catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'routing events to waiting runs failed; trying again')),
+    () => !this.stopped,
+  );
+  private readonly matchLoop = new Coalesced(
+    () => this.matchAll().catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'matching hookflow events to recipes failed; trying again')),
+    () => !this.stopped,
+  );
   /** While Temporal is failing, claiming pauses until this time (one probe at a time after it). */
   private pausedUntil = 0;
   private pauseMs = 0;
@@ -119,56 +123,9 @@ export class Dispatcher {
   /** Asks for a claim round soon (after new deliveries, a finished start, or the poll). */
   kick(): void {
     if (this.stopped) return;
-    this.kickRoutes();
-    this.kickMatches();
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
-  }
-
-  private kickRoutes(): void {
-    if (!this.opts.waker) return;
-    if (this.routing) {
-      this.routeAgain = true;
-      return;
-    }
-    this.routing = true;
-    void this.routeAll()
-      .catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'routing events to waiting runs failed; trying again'))
-      .finally(() => {
-        this.routing = false;
-        if (this.routeAgain && !this.stopped) {
-          this.routeAgain = false;
-          this.kickRoutes();
-        }
-      });
-  }
-
-  private kickMatches(): void {
-    if (!this.opts.matcher) return;
-    if (this.matching) {
-      this.matchAgain = true;
-      return;
-    }
-    this.matching = true;
-    void this.matchAll()
-      .catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'matching hookflow events to recipes failed; trying again'))
-      .finally(() => {
-        this.matching = false;
-        if (this.matchAgain && !this.stopped) {
-          this.matchAgain = false;
-          this.kickMatches();
-        }
-      });
+    if (this.opts.waker) this.routeLoop.kick();
+    if (this.opts.matcher) this.matchLoop.kick();
+    this.pumpLoop.kick();
   }
 
   /** Finds the recipes of events journaled without them, and journals their runs (started by the run pump). */
@@ -284,5 +241,32 @@ export class Dispatcher {
     }
     this.kick();
     return outcome;
+  }
+}
+
+/** Runs `round` one at a time: a kick while a round runs asks for exactly one more round after it. */
+class Coalesced {
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly round: () => Promise<unknown>,
+    private readonly active: () => boolean,
+  ) {}
+
+  kick(): void {
+    if (!this.active()) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.round().finally(() => {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
   }
 }

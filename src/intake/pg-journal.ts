@@ -523,21 +523,21 @@ export class PgJournal implements Journal {
     return ev ? parseEvent(ev) : null;
   }
 
-  async claimRoutes(owner: string, max: number, leaseMs: number): Promise<RouteJob[]> {
-    void owner;
+  /** Leases up to `max` deliveries flagged by `flag` (not leased by another process now), in journal order. */
+  private async claimFlagged(flag: 'route' | 'match_pending', lease: 'route_claimed_until' | 'match_claimed_until', max: number, leaseMs: number): Promise<Array<{ seq: number; event: TriggerEvent }>> {
     const now = Date.now();
-    const rows = (
-      await this.pool.query<{ seq: string; event: string }>(
-        `UPDATE deliveries SET route_claimed_until = $1
-         WHERE seq IN (SELECT seq FROM deliveries WHERE route = 1 AND (route_claimed_until IS NULL OR route_claimed_until < $2) ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING seq, event`,
-        [now + leaseMs, now, max],
-      )
-    ).rows;
+    const { rows } = await this.pool.query<{ seq: string; event: string }>(
+      `UPDATE deliveries SET ${lease} = $1
+       WHERE seq IN (SELECT seq FROM deliveries WHERE ${flag} = 1 AND (${lease} IS NULL OR ${lease} < $2) ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING seq, event`,
+      [now + leaseMs, now, max],
+    );
+    return rows.map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) })).sort((a, b) => a.seq - b.seq);
+  }
+
+  async claimRoutes(_owner: string, max: number, leaseMs: number): Promise<RouteJob[]> {
     const jobs: RouteJob[] = [];
-    for (const r of rows.sort((a, b) => num(a.seq) - num(b.seq))) {
-      const seq = num(r.seq);
-      const event = parseEvent(r.event);
+    for (const { seq, event } of await this.claimFlagged('route', 'route_claimed_until', max, leaseMs)) {
       const found = await this.pool.query(
         `SELECT w.* FROM waits w WHERE w.state = 'waiting' AND w.after_seq < $3 AND w.id IN (
            SELECT wait_id FROM wait_patterns WHERE source = $1 AND ((is_glob = 0 AND pattern = $2) OR is_glob = 1))
@@ -549,18 +549,8 @@ export class PgJournal implements Journal {
     return jobs;
   }
 
-  async claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
-    void owner;
-    const now = Date.now();
-    const rows = (
-      await this.pool.query<{ seq: string; event: string }>(
-        `UPDATE deliveries SET match_claimed_until = $1
-         WHERE seq IN (SELECT seq FROM deliveries WHERE match_pending = 1 AND (match_claimed_until IS NULL OR match_claimed_until < $2) ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING seq, event`,
-        [now + leaseMs, now, max],
-      )
-    ).rows;
-    return rows.map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) })).sort((a, b) => a.seq - b.seq);
+  async claimUnmatched(_owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
+    return this.claimFlagged('match_pending', 'match_claimed_until', max, leaseMs);
   }
 
   async attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_DEPTH, parseBody, parseContentType } from '../../src/ingress/parse-body.js';
+import { parseContentType } from '../../src/http/content-type.js';
+import { MAX_DEPTH, parseBody } from '../../src/ingress/parse-body.js';
 import { assertIngressError, fixture } from './providers/helpers.js';
 
 const post = (body: Buffer | string, contentType: string | undefined) =>
