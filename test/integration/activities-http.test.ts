@@ -225,12 +225,17 @@ describe('http activity', () => {
   test('sign: standard-webhooks signature verifies with the standardwebhooks library', async () => {
     const secret = `whsec_${Buffer.from('a-32-byte-signing-key-for-tests!').toString('base64')}`;
     const before = sink.requests.length;
-    await run(activityEnv(), 
-      acts.http,
-      input({ url: `${sink.url}/webhook`, json: { type: 'order.paid', id: 9 }, sign: { 'standard-webhooks': '' } }, [
-        { path: ['sign', 'standard-webhooks'], parts: [{ secret: 'SIGNING' }] },
-      ]),
-    ).catch(() => undefined); // SIGNING is not set yet: proves a missing secret never sends
+    // SIGNING is not set yet: the step fails naming it, and nothing is sent.
+    await assert.rejects(
+      run(
+        activityEnv(),
+        acts.http,
+        input({ url: `${sink.url}/webhook`, json: { type: 'order.paid', id: 9 }, sign: { 'standard-webhooks': '' } }, [
+          { path: ['sign', 'standard-webhooks'], parts: [{ secret: 'SIGNING' }] },
+        ]),
+      ),
+      /secret\.SIGNING is not set: define HOOKFLOW_SECRET_SIGNING/,
+    );
     assert.equal(sink.requests.length, before);
 
     const signed = createActivities({ env: { ...env, HOOKFLOW_SECRET_SIGNING: secret } });
