@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test file under test/unit and test/integration, against a real Temporal dev
 // server (started here unless TEMPORAL_ADDRESS names one). Fails when no test ran: on Node 20 a
-// folder or quoted glob given to `--test` silently runs nothing, so the files are listed here.
+// folder or quoted glob given to `--test` silently runs nothing, so the files are listed here. A
+// file that fails to load fails the run, and so does one that declares no test (see the reporter).
 // The counts come from scripts/test-counts-reporter.mjs (a node:test reporter writing JSON), run
 // beside the `spec` reporter that people read.
 import { spawn } from 'node:child_process';
@@ -99,6 +100,7 @@ if (!(counts?.tests > 0)) {
   console.error(`the test runner ran no test (exit ${code}); treating that as a failure`);
   process.exit(1);
 }
+for (const what of counts.empty ?? []) console.error(`✖ ${what}: a check that runs nothing is counted as a failure`);
 const failed = counts.fail + counts.cancelled;
 const skipped = counts.skipped + counts.todo;
 console.log(`${counts.pass} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
