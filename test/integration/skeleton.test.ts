@@ -139,7 +139,7 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
     assert.equal(res.status, 401);
     assert.equal(res.json.error.code, 'bad_signature');
     assert.match(res.json.error.message, /X-Signature/);
-    await assert.rejects(hf.client!.client.workflow.getHandle('alert-to-chat/alerts/delivery-forged').describe());
+    await assert.rejects(hf.client!.client.workflow.getHandle('alert-to-chat/alerts/delivery-forged').describe(), { name: 'WorkflowNotFoundError' });
   });
 
   test('an unknown source is 404 and /healthz is 200', async () => {

@@ -31,15 +31,21 @@ describe('flow settings and keys', () => {
     assert.equal(flowKeyOf({ ...base, concurrency: { limit: 1, key: 'event.c' } }, ev('1', { c: 'x' })), 'x');
     assert.equal(flowKeyOf({ ...base, concurrency: { limit: 1, key: 'event.n' } }, ev('1', { n: 7 })), '7');
     assert.equal(flowKeyOf({ ...base, concurrency: { limit: 1, key: 'headers["x-tenant"] + "/" + trigger.type' } }, ev('1', {})), 'acme/chat');
-    assert.throws(() => flowKeyOf({ ...base, concurrency: { limit: 1, key: 'event.missing.deeper' } }, ev('1', {})));
+    assert.throws(
+      () => flowKeyOf({ ...base, concurrency: { limit: 1, key: 'event.missing.deeper' } }, ev('1', {})),
+      /cannot evaluate `event\.missing\.deeper`: No such key: missing/,
+    );
   });
 
-  test('a group becomes one run: the first event\'s workflow id, the last event, every event in order', () => {
+  test("a group becomes one run: the first event's workflow id, the last event, every event in order", () => {
     const a = (id: string): FlowArrival => ({ recipe: base, event: ev(id, { text: id }), workflowId: `r/app/${id}` });
     const run = runOf([a('1'), a('2'), a('3')]);
     assert.equal(run.workflowId, 'r/app/1');
     assert.equal(run.event.id, '3');
-    assert.deepEqual(run.events?.map((e) => e.id), ['1', '2', '3']);
+    assert.deepEqual(
+      run.events?.map((e) => e.id),
+      ['1', '2', '3'],
+    );
   });
 
   test('the status line says what the entity is doing', () => {
@@ -62,12 +68,20 @@ describe('hookflow test with several events', () => {
   });
 
   test('batch of 2: runs of 2, 2 and 1', async () => {
-    const r = await runRecipeTest({ ...base, batch: { size: 2, timeout: '1m' } }, { name: 't', events: texts, expect: [{ sms: { body: 'a, b' } }, { sms: { body: 'c, d' } }, { sms: { body: 'e' } }] });
+    const r = await runRecipeTest(
+      { ...base, batch: { size: 2, timeout: '1m' } },
+      { name: 't', events: texts, expect: [{ sms: { body: 'a, b' } }, { sms: { body: 'c, d' } }, { sms: { body: 'e' } }] },
+    );
     assert.deepEqual(r.diff, []);
   });
 
   test('concurrency: one run per event, in order; events the filter refuses start nothing', async () => {
-    const rec: Recipe = { ...base, on: { ...base.on, if: 'event.text != "c"' }, concurrency: { limit: 1 }, steps: [{ sms: { to: '+100', body: '{{ event.text }}' } }] };
+    const rec: Recipe = {
+      ...base,
+      on: { ...base.on, if: 'event.text != "c"' },
+      concurrency: { limit: 1 },
+      steps: [{ sms: { to: '+100', body: '{{ event.text }}' } }],
+    };
     const r = await runRecipeTest(rec, { name: 't', events: texts, expect: ['a', 'b', 'd', 'e'].map((body) => ({ sms: { body } })) });
     assert.deepEqual(r.diff, []);
     const wrong = await runRecipeTest(rec, { name: 't', events: texts, expect: [{ sms: { body: 'a' } }] });
@@ -92,7 +106,10 @@ tests:
   );
   assert.deepEqual(problems, []);
   assert.equal(recipe?.debounce?.period, '5m');
-  const both = checkRecipeText('t.yaml', `name: t\non: { source: slack, event: message }\nsteps: [{ log: hi }]\ntests:\n  - { name: x, event: {}, events: [{}], expect: [] }\n  - { name: y, expect: [] }\n`);
+  const both = checkRecipeText(
+    't.yaml',
+    `name: t\non: { source: slack, event: message }\nsteps: [{ log: hi }]\ntests:\n  - { name: x, event: {}, events: [{}], expect: [] }\n  - { name: y, expect: [] }\n`,
+  );
   assert.deepEqual(
     both.problems.map((p) => `${p.line}:${p.col} ${p.message.slice(0, 30)}`),
     ['5:27 a test feeds `event` or `event', '6:5 a test needs `event` (one webh'],
