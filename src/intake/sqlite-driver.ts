@@ -64,7 +64,19 @@ export function openSqlite(file: string, busyTimeoutMs = 5_000, prefer?: SqliteD
       { cause: err },
     );
   }
-  const db = new Better(file, { timeout: busyTimeoutMs });
+  let db: InstanceType<BetterSqliteCtor>;
+  try {
+    db = new Better(file, { timeout: busyTimeoutMs });
+  } catch (err) {
+    // better-sqlite3 loads its native addon on first use: one built for another Node fails here.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION/.test(String(err))) {
+      throw new Error(
+        `the intake journal's SQLite (better-sqlite3) was built for another Node than this one (${process.version}): run "npm rebuild better-sqlite3", or use Node ≥ 22.13, which has node:sqlite built in, or set HOOKFLOW_JOURNAL_URL=postgres://…`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   return { engine: 'better-sqlite3', exec: (s) => db.exec(s), prepare: (s) => db.prepare(s), close: () => db.close() };
 }
 

@@ -30,6 +30,8 @@ export interface SinkResponse {
   body?: unknown;
   /** Wait this long before answering (to provoke client timeouts). */
   delayMs?: number;
+  /** Answer only once this settles (then `delayMs` more): holds a request until the test says. */
+  until?: Promise<unknown>;
 }
 
 export type SinkResponder = SinkResponse | ((req: SinkRequest) => SinkResponse);
@@ -98,13 +100,16 @@ export async function start(options: SinkOptions = {}): Promise<HttpSink> {
         res.writeHead(answer.status ?? 200, headers);
         res.end(payload);
       };
-      if (answer.delayMs) {
+      const later = (): void => {
+        if (!answer.delayMs) return send();
         const timer = setTimeout(() => {
           delayed.delete(timer);
           send();
         }, answer.delayMs);
         delayed.add(timer);
-      } else send();
+      };
+      if (answer.until) void answer.until.then(later, later);
+      else later();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

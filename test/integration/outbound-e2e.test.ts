@@ -65,10 +65,11 @@ describe('outbound policy on a real Temporal server', () => {
     const times = arrivals('/flaky').map((a) => a.receivedAt);
     assert.equal(times.length, 4);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    // Temporal's backoff: initial 1 s, factor 2 → ~1 s, ~2 s, ~4 s (the server adds no jitter; allow slack).
-    assert.ok(gaps[0]! >= 900 && gaps[0]! < 2500, `gap 1 was ${gaps[0]} ms`);
-    assert.ok(gaps[1]! >= 1800 && gaps[1]! < 3500, `gap 2 was ${gaps[1]} ms`);
-    assert.ok(gaps[2]! >= 3600 && gaps[2]! < 6000, `gap 3 was ${gaps[2]} ms`);
+    // Temporal's backoff: initial 1 s, factor 2, no jitter → at least 1 s, 2 s, 4 s between attempts
+    // (timers never fire early; how much later depends on the machine, so no upper bound here).
+    assert.ok(gaps[0]! >= 900, `gap 1 was ${gaps[0]} ms`);
+    assert.ok(gaps[1]! >= 1800 && gaps[1]! > gaps[0]!, `gap 2 was ${gaps[1]} ms after ${gaps[0]} ms`);
+    assert.ok(gaps[2]! >= 3600 && gaps[2]! > gaps[1]!, `gap 3 was ${gaps[2]} ms after ${gaps[1]} ms`);
     const keys = new Set(arrivals('/flaky').map((a) => a.headers['idempotency-key']));
     assert.deepEqual([...keys], [`${wid}/call`], 'the same Idempotency-Key on every attempt');
   });

@@ -63,11 +63,10 @@ describe('respond (real Temporal)', () => {
   });
 
   test("an answer after a step: the step's result in the body, the status of the recipe", async () => {
-    const t0 = Date.now();
     const res = await postJson(`${hf.url}/hooks/app`, { type: 'lookup', id: 'l-1', order: 'A7' });
+    // 201 and the step's result, not the fallback's 202: answered by the run, before the timeout.
     assert.equal(res.status, 201, JSON.stringify(res.json));
     assert.deepEqual(res.json, { text: 'status of A7: shipped', order: 'A7' });
-    assert.ok(Date.now() - t0 < 2_000, 'answered before the timeout');
     const r = await resultOf<RunResult>(hf.client!.client, 'lookup/app/l-1');
     assert.equal(r.logs[0]?.message, 'answered A7');
     // A provider's retry of the same delivery gets the same answer, from the run.
@@ -83,7 +82,9 @@ describe('respond (real Temporal)', () => {
     const ms = Date.now() - t0;
     assert.equal(res.status, 202, JSON.stringify(res.json));
     assert.deepEqual(res.json, { text: 'working on slow' });
-    assert.ok(ms >= 1_900 && ms < 3_900, `answered after ${ms} ms (timeout 2 s, step 4 s)`);
+    // The fallback (202) is the proof it did not wait for the 4 s step; timers never fire early, so
+    // it came no sooner than the 2 s timeout. (How much later is for benchmarks, not this test.)
+    assert.ok(ms >= 1_900, `answered after ${ms} ms, before the 2 s timeout`);
     const r = await resultOf<RunResult>(hf.client!.client, 'lookup/app/l-2', 30_000);
     assert.equal(r.status, 'completed');
     assert.equal(r.logs[0]?.message, 'answered slow');

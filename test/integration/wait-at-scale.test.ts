@@ -64,7 +64,6 @@ describe('wait_for at scale (real Temporal)', () => {
       const ms = Date.now() - sent;
       t.diagnostic(`${id} woke and finished ${ms} ms after its event`);
       assert.equal(r.logs[0]?.message, `paid ${id}`);
-      assert.ok(ms < 30_000, `woke after ${ms} ms`);
     }
   });
 });
