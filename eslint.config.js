@@ -33,6 +33,17 @@ const providersBelowIngress = {
     },
   ],
 };
+// The ingress takes webhooks into the intake (the journal is its port); it knows neither Temporal
+// (src/app mounts the codec endpoint on it) nor the dispatcher behind the journal, nor the app that
+// assembles it.
+const ingressBelowApp = {
+  patterns: [
+    {
+      regex: '^\\.\\./(temporal|app|cli)/|^\\.\\./intake/dispatcher\\.js$|^@temporalio/',
+      message: 'src/ingress may not import src/temporal, src/app, src/cli, src/intake/dispatcher or @temporalio/*: take what it needs as a port in IngressDeps, built by src/app.',
+    },
+  ],
+};
 const benchStandsAlone = {
   patterns: [{ regex: '^(\\.\\./)+test(/|$)', message: 'bench/ imports nothing from test/: move what both need into bench/ or src/.' }],
 };
@@ -72,6 +83,10 @@ export default tseslint.config(
   {
     files: ['src/providers/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', providersBelowIngress] },
+  },
+  {
+    files: ['src/ingress/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', ingressBelowApp] },
   },
   {
     files: ['bench/**/*.ts'],

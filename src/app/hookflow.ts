@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
 import { formatProblem } from '../recipes/load.js';
+import { codecEndpoint } from './codec-endpoint.js';
 import { checkPorts, missingSettings, portSetting, TEMPORAL_PORT_ENV, TEMPORAL_UI_PORT_ENV } from './preflight.js';
 import { Dispatcher } from '../intake/dispatcher.js';
 import { Intake } from '../intake/intake.js';
@@ -31,7 +32,6 @@ import { HookflowClient, TemporalRefusedError } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ScheduleKeeper } from '../schedules/keeper.js';
 import { codecFromEnv } from '../temporal/codec.js';
-import { codecRouterOptionsFromEnv } from '../temporal/codec-server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker, wrapActivities } from '../temporal/worker.js';
 import { createRateWorkers, parseOutboundRates } from '../temporal/outbound-rates.js';
@@ -306,7 +306,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
         logger,
         metrics,
         env: config.env,
-        ...(codec ? { codec: { codec, options: codecRouterOptionsFromEnv(config.env) } } : {}),
+        routers: codec ? [codecEndpoint(codec, config.env)] : [],
         health: async () => {
           const [temporal, stats] = await Promise.all([client.unhealthyReason(), j.stats().catch((err: unknown) => err as Error)]);
           const workerState = localWorker?.getState();
