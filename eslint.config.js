@@ -40,7 +40,8 @@ const ingressBelowApp = {
   patterns: [
     {
       regex: '^\\.\\./(temporal|app|cli)/|^\\.\\./intake/dispatcher\\.js$|^@temporalio/',
-      message: 'src/ingress may not import src/temporal, src/app, src/cli, src/intake/dispatcher or @temporalio/*: take what it needs as a port in IngressDeps, built by src/app.',
+      message:
+        'src/ingress may not import src/temporal, src/app, src/cli, src/intake/dispatcher or @temporalio/*: take what it needs as a port in IngressDeps, built by src/app.',
     },
   ],
 };

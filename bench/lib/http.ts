@@ -13,11 +13,15 @@ export interface PostOutcome {
 export function postOutcome(url: string, body: string, timeoutMs = 15_000): Promise<PostOutcome> {
   return new Promise((resolve) => {
     let timedOut = false;
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      res.on('error', () => resolve({ status: 0, error: timedOut ? 'timeout' : 'connection' }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', () => resolve({ status: 0, error: timedOut ? 'timeout' : 'connection' }));
+      },
+    );
     req.on('timeout', () => {
       timedOut = true;
       req.destroy(new Error('timeout'));
@@ -40,20 +44,24 @@ export function pingBody(id: string, sentAt: number, extra?: Record<string, unkn
 /** POST with the answer's JSON body (undefined when not JSON); status 0 on a connection error. */
 export function postForJson(url: string, body: string, timeoutMs = 15_000): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-      res.on('error', () => resolve({ status: 0, json: undefined }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+        res.on('error', () => resolve({ status: 0, json: undefined }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, json: undefined }));
     req.end(body);

@@ -25,7 +25,7 @@ export function processTree(root: number): number[] {
     children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
   }
   const out: number[] = [];
-  for (let todo = [root]; todo.length > 0; ) {
+  for (let todo = [root]; todo.length > 0;) {
     const pid = todo.pop()!;
     out.push(pid);
     todo.push(...(children.get(pid) ?? []));

@@ -15,9 +15,19 @@ export interface Proc {
  * Spawns `node bin/hookflow.mjs <cmd>` (or a bench process script) and waits for its "is up" line.
  * The ingress URL is read from the line `listening on http://…` (or `… all interfaces, port N`).
  */
-export async function spawnProc(args: string[], env: Record<string, string | undefined>, readyPattern = /hookflow is up|BENCH READY/, opts: { detached?: boolean } = {}): Promise<Proc> {
+export async function spawnProc(
+  args: string[],
+  env: Record<string, string | undefined>,
+  readyPattern = /hookflow is up|BENCH READY/,
+  opts: { detached?: boolean } = {},
+): Promise<Proc> {
   // detached: the leader of its own process group, so a drill can kill the whole group at once.
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: opts.detached ?? false });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   let err = '';
   let url: string | undefined;
   await new Promise<void>((resolve, reject) => {

@@ -19,7 +19,8 @@ function scanJson(text: string): { longRuns: Array<[number, number]> } {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped char
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped char
       else if (c === 0x22) inString = false;
       continue;
     }
