@@ -25,13 +25,23 @@ const onlyPureCore = {
     },
   ],
 };
-// Known exception left: twilio.ts verifies the form body it parses with src/ingress's parsers
-// (to move down with the parse-body split).
 const providersBelowIngress = {
   patterns: [
     {
-      regex: '^\\.\\./(ingress/(?!parse-body\\.js$|parse-form\\.js$)|app/|cli/)',
+      regex: '^\\.\\./(ingress|app|cli)/',
       message: 'src/providers sits below the ingress: it may not import src/ingress, src/app or src/cli.',
+    },
+  ],
+};
+// The ingress takes webhooks into the intake (the journal is its port); it knows neither Temporal
+// (src/app mounts the codec endpoint on it) nor the dispatcher behind the journal, nor the app that
+// assembles it.
+const ingressBelowApp = {
+  patterns: [
+    {
+      regex: '^\\.\\./(temporal|app|cli)/|^\\.\\./intake/dispatcher\\.js$|^@temporalio/',
+      message:
+        'src/ingress may not import src/temporal, src/app, src/cli, src/intake/dispatcher or @temporalio/*: take what it needs as a port in IngressDeps, built by src/app.',
     },
   ],
 };
@@ -74,6 +84,10 @@ export default tseslint.config(
   {
     files: ['src/providers/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', providersBelowIngress] },
+  },
+  {
+    files: ['src/ingress/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', ingressBelowApp] },
   },
   {
     files: ['bench/**/*.ts'],

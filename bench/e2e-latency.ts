@@ -2,7 +2,9 @@
 // 100 sequential events; prints p50/p90/p99 in ms. Run: npx tsx bench/e2e-latency.ts [count]
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startE2EProc } from './e2e.js';
-import { percentile, post, ROOT, sleep, sorted } from './lib.js';
+import { ROOT, sleep } from './lib/basics.js';
+import { percentile, sorted } from './lib/stats.js';
+import { post } from './lib/http.js';
 
 export async function e2eLatency(count = 100): Promise<{ p50: number; p90: number; p99: number; ackP50: number }> {
   const server = process.env.TEMPORAL_ADDRESS ? undefined : await startDevServer({ home: ROOT });

@@ -3,7 +3,13 @@
 // Also where the time goes, read from the runs' histories (workflow task and activity timings).
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { benchRecipesDir, isOk, median, openLoop, percentile, sleep, sorted, spawnProc, startCountingSink, type CountingSink, type Proc } from './lib.js';
+import { sleep } from './lib/basics.js';
+import { median, percentile, sorted } from './lib/stats.js';
+import { benchRecipesDir } from './lib/recipes.js';
+import { type Proc, spawnProc } from './lib/processes.js';
+import { type CountingSink, startCountingSink } from './lib/sink.js';
+import { isOk } from './lib/http.js';
+import { openLoop } from './lib/load.js';
 
 const { temporal } = proto;
 const ET = temporal.api.enums.v1.EventType;

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { FLOW_SIGNAL, FLOW_WORKFLOW } from '../src/core/flow.js';
 import { RUN_WORKFLOW } from '../src/core/runtime-contract.js';
-import { fmt, percentile, pool, sorted, startTemporal, table, TUNED_SERVER } from './lib.js';
+import { fmt, percentile, sorted, table } from './lib/stats.js';
+import { startTemporal, TUNED_SERVER } from './lib/temporal.js';
+import { pool } from './lib/load.js';
 
 const count = Number(process.argv[2] ?? 300);
 const taskQueue = 'bench-flow-nobody';

@@ -4,7 +4,9 @@
 import autocannon from 'autocannon';
 import { HookflowClient } from '../src/temporal/client.js';
 import type { Recipe, TriggerEvent } from '../src/core/types.js';
-import { benchRecipesDir, median, percentile, sorted, spawnProc, type Proc } from './lib.js';
+import { median, percentile, sorted } from './lib/stats.js';
+import { benchRecipesDir } from './lib/recipes.js';
+import { type Proc, spawnProc } from './lib/processes.js';
 
 export interface LoadResult {
   rps: number;

@@ -2,7 +2,10 @@
 // sandbox threads included) and the main thread's V8 heap, idle and with `runs` runs waiting.
 import type { Recipe, TriggerEvent } from '../src/core/types.js';
 import { HookflowClient } from '../src/temporal/client.js';
-import { rssMb, sleep, spawnProc, startCountingSink, type Proc } from './lib.js';
+import { sleep } from './lib/basics.js';
+import { type Proc, spawnProc } from './lib/processes.js';
+import { rssMb } from './lib/proc-stats.js';
+import { startCountingSink } from './lib/sink.js';
 
 export interface MemoryResult {
   label: string;

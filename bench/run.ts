@@ -17,7 +17,10 @@ import { parseArgs } from 'node:util';
 import { coreBench } from './core.bench.js';
 import { historyBreakdown, maxSteadyRate, startE2EProc, steadyRate, type Breakdown, type E2EResult } from './e2e.js';
 import { clientCase, ingestCase, type IngestOptions, type IngestRow } from './ingest.js';
-import { cpuMs, loadAvg, median, ROOT, startTemporal, table, TUNED_SERVER, type TemporalOptions, type TemporalServer } from './lib.js';
+import { ROOT } from './lib/basics.js';
+import { median, table } from './lib/stats.js';
+import { startTemporal, type TemporalOptions, type TemporalServer, TUNED_SERVER } from './lib/temporal.js';
+import { cpuMs, loadAvg } from './lib/proc-stats.js';
 import { memoryCase, type MemoryResult } from './memory.js';
 import { main as sideBySide } from './side-by-side.js';
 

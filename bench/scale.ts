@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, loadAvg, pool, postForJson, ROOT, rssMb, sleep, spawnProc, startCountingSink, startTemporal, table, unsignedSource, type Proc } from './lib.js';
+import { freePort, ROOT, sleep } from './lib/basics.js';
+import { table } from './lib/stats.js';
+import { startTemporal } from './lib/temporal.js';
+import { unsignedSource } from './lib/recipes.js';
+import { type Proc, spawnProc } from './lib/processes.js';
+import { loadAvg, rssMb } from './lib/proc-stats.js';
+import { startCountingSink } from './lib/sink.js';
+import { postForJson } from './lib/http.js';
+import { pool } from './lib/load.js';
 
 const { values } = parseArgs({
   options: {

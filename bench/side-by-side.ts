@@ -20,7 +20,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadAvg, openLoop, ROOT, sleep } from './lib.js';
+import { ROOT, sleep } from './lib/basics.js';
+import { loadAvg } from './lib/proc-stats.js';
+import { openLoop } from './lib/load.js';
 import { burst, closedLoop, type LoadRun } from './side-by-side/load.js';
 import { burstTable, peersTable, ratioTable, steadyTable } from './side-by-side/report.js';
 import { startSystem, SYSTEMS, type System, type SystemName } from './side-by-side/systems.js';

@@ -1,7 +1,8 @@
 // Load for the side-by-side scenarios, each request a fresh event id: a closed loop of N
 // connections for a while, and a burst of N webhooks with M in flight. (The fixed-rate scenario
 // uses lib's open-loop generator.)
-import { pingBody, pool, postOutcome, type SentEvent } from '../lib.js';
+import { pingBody, postOutcome } from '../lib/http.js';
+import { pool, type SentEvent } from '../lib/load.js';
 
 export interface LoadRun {
   sent: SentEvent[];

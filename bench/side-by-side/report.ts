@@ -1,6 +1,6 @@
 // Markdown tables of side-by-side trials: medians per system, hookflow's ratios to the others, and
 // the burst and steady-rate scenarios trial by trial.
-import { fmt, median, table } from '../lib.js';
+import { fmt, median, table } from '../lib/stats.js';
 import type { Trial } from './trial.js';
 
 const med = (ts: Trial[], f: (t: Trial) => number | undefined): number => median(ts.map((t) => f(t) ?? NaN));

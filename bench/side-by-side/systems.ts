@@ -7,7 +7,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bodyId, pingBody, post, sleep, spawnProc, startCountingSink, stopChild, unsignedSource, type CountingSink } from '../lib.js';
+import { sleep } from '../lib/basics.js';
+import { unsignedSource } from '../lib/recipes.js';
+import { spawnProc, stopChild } from '../lib/processes.js';
+import { bodyId, type CountingSink, startCountingSink } from '../lib/sink.js';
+import { pingBody, post } from '../lib/http.js';
 import type { TemporalUnderTest } from './temporal.js';
 
 export const SYSTEMS = ['nodered', 'n8n', 'hookflow', 'floor-regular', 'floor-local'] as const;

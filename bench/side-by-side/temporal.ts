@@ -6,7 +6,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDevServer } from '../../src/temporal/dev-server.js';
-import { processTree, ROOT, stopChild, waitForTemporal } from '../lib.js';
+import { ROOT } from '../lib/basics.js';
+import { waitForTemporal } from '../lib/temporal.js';
+import { stopChild } from '../lib/processes.js';
+import { processTree } from '../lib/proc-stats.js';
 
 export interface TemporalUnderTest {
   label: string;

@@ -1,6 +1,9 @@
 // One measured trial: load one system, wait until every accepted webhook has reached its sink (or
 // the drain cap passes), and count what happened — answers, deliveries, latencies and CPU.
-import { cpuMs, isOk, loadAvg, percentile, sleep, sorted, treeCpuMs } from '../lib.js';
+import { sleep } from '../lib/basics.js';
+import { percentile, sorted } from '../lib/stats.js';
+import { cpuMs, loadAvg, treeCpuMs } from '../lib/proc-stats.js';
+import { isOk } from '../lib/http.js';
 import type { LoadRun } from './load.js';
 import type { System } from './systems.js';
 

@@ -2,7 +2,10 @@
 // (`node bin/hookflow.mjs start|serve|worker`), a recipe that POSTs to a counting sink, delivery
 // with a provider's retries, and checks against Temporal.
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { benchRecipesDir, isOk, postForJson, sleep, spawnProc, type Proc } from '../../bench/lib.js';
+import { sleep } from '../../bench/lib/basics.js';
+import { benchRecipesDir } from '../../bench/lib/recipes.js';
+import { type Proc, spawnProc } from '../../bench/lib/processes.js';
+import { isOk, postForJson } from '../../bench/lib/http.js';
 
 export interface DrillResult {
   name: string;

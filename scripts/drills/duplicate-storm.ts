@@ -2,7 +2,11 @@
 // runs (one answered duplicate:false per event, the other copies duplicate:true), and the sink
 // receives each event exactly once.
 import { Client, Connection } from '@temporalio/client';
-import { isOk, pool, postForJson, sleep, startCountingSink, startTemporal } from '../../bench/lib.js';
+import { sleep } from '../../bench/lib/basics.js';
+import { startTemporal } from '../../bench/lib/temporal.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
+import { isOk, postForJson } from '../../bench/lib/http.js';
+import { pool } from '../../bench/lib/load.js';
 import { drillResult, eventBody, hookflow, relayRecipes, sample, type DrillResult } from './common.js';
 
 interface Answer {

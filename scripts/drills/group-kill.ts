@@ -2,7 +2,11 @@
 // to flush or answer), then started again on the same journal. Every webhook answered 2xx before
 // the kill must reach the sink, each through one run (a call repeated after the kill carries the
 // same Idempotency-Key); none twice by two runs.
-import { freePort, isOk, pool, postOutcome, pingBody, sleep, startCountingSink, startTemporal } from '../../bench/lib.js';
+import { freePort, sleep } from '../../bench/lib/basics.js';
+import { startTemporal } from '../../bench/lib/temporal.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
+import { isOk, pingBody, postOutcome } from '../../bench/lib/http.js';
+import { pool } from '../../bench/lib/load.js';
 import { drillResult, hookflow, relayRecipes, sample, type DrillResult } from './common.js';
 
 export async function groupKill(events = 3000, inFlight = 200, killAfter = 1200): Promise<DrillResult> {

@@ -1,7 +1,10 @@
 // Ingress restarted under load: `hookflow serve` is stopped (SIGTERM, then later SIGKILL) and
 // started again on the same port while events arrive. Senders retry refused or failed deliveries
 // as providers do. No event answered 2xx may be lost: each run completes and reaches the sink.
-import { freePort, sleep, startCountingSink, startTemporal, type Proc } from '../../bench/lib.js';
+import { freePort, sleep } from '../../bench/lib/basics.js';
+import { startTemporal } from '../../bench/lib/temporal.js';
+import { type Proc } from '../../bench/lib/processes.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
 import { deliver, drillResult, hookflow, relayRecipes, sample, waitForCompletion, type Delivery, type DrillResult } from './common.js';
 
 export async function ingressRestart(events = 400, rate = 25): Promise<DrillResult> {

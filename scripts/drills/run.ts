@@ -1,7 +1,7 @@
 // `npm run drills` (= npx tsx scripts/drills/run.ts [name…]): fault drills against a real Temporal
 // dev server and real hookflow processes on loopback. Prints one PASS/FAIL line with counts per
 // drill; exits 1 when any fails. Names: dup, temporal, temporal-direct, group, worker, flap, ingress.
-import { loadAvg } from '../../bench/lib.js';
+import { loadAvg } from '../../bench/lib/proc-stats.js';
 import type { DrillResult } from './common.js';
 import { duplicateStorm } from './duplicate-storm.js';
 import { groupKill } from './group-kill.js';

@@ -1,7 +1,10 @@
 // Sink flapping under load: every event's first three attempts fail (500, then a timeout, then 500)
 // and the fourth succeeds — inside the default policy of 5 attempts. All runs must complete and
 // every event must reach the sink with its 4th attempt; none lost.
-import { isOk, openLoop, startCountingSink, startTemporal } from '../../bench/lib.js';
+import { startTemporal } from '../../bench/lib/temporal.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
+import { isOk } from '../../bench/lib/http.js';
+import { openLoop } from '../../bench/lib/load.js';
 import { drillResult, hookflow, relayRecipes, sample, waitForCompletion, type DrillResult } from './common.js';
 
 export async function sinkFlap(events = 200, rate = 20): Promise<DrillResult> {

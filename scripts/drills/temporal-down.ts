@@ -7,7 +7,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isOk, openLoop, sleep, startCountingSink, startTemporal, type TemporalServer } from '../../bench/lib.js';
+import { sleep } from '../../bench/lib/basics.js';
+import { startTemporal, type TemporalServer } from '../../bench/lib/temporal.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
+import { isOk } from '../../bench/lib/http.js';
+import { openLoop } from '../../bench/lib/load.js';
 import { drillResult, hookflow, relayRecipes, runStatuses, sample, waitForCompletion, type DrillResult } from './common.js';
 
 export async function temporalDown(opts: { rate?: number; outageMs?: number; mode?: 'journal' | 'direct' } = {}): Promise<DrillResult> {

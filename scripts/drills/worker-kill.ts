@@ -1,7 +1,11 @@
 // Worker SIGKILLed during load: runs with an http step are in flight when the worker process dies;
 // a new worker starts. All runs must complete; the sink sees every event at least once, and every
 // repeat of a delivery carries the same Idempotency-Key.
-import { isOk, openLoop, sleep, startCountingSink, startTemporal } from '../../bench/lib.js';
+import { sleep } from '../../bench/lib/basics.js';
+import { startTemporal } from '../../bench/lib/temporal.js';
+import { startCountingSink } from '../../bench/lib/sink.js';
+import { isOk } from '../../bench/lib/http.js';
+import { openLoop } from '../../bench/lib/load.js';
 import { drillResult, hookflow, relayRecipes, sample, waitForCompletion, type DrillResult } from './common.js';
 
 export async function workerKill(events = 300, rate = 30): Promise<DrillResult> {

@@ -1,7 +1,6 @@
 // The ingress HTTP server: trigger URLs, /healthz, /metrics, the request-log API. Every request to a
 // trigger URL is recorded in the request log with its verdict; every error is a JSON answer.
 import express, { type Request, type Response, type Router } from 'express';
-import type { PayloadCodec } from '@temporalio/common';
 import { runWorkflowId } from '../core/runtime-contract.js';
 import type { SourceConfig } from '../core/types.js';
 import { contentKeyOf } from '../intake/content-key.js';
@@ -13,7 +12,6 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { WebhookRequest } from '../providers/index.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
-import { CODEC_AUTH_TOKEN_ENV, codecRouter, type CodecRouterOptions } from '../temporal/codec-server.js';
 import { adminAccess } from './admin-access.js';
 import { IngressError } from './errors.js';
 import { handleWebhook, sourceFor, storedHeaders, storedQuery } from './handle-webhook.js';
@@ -40,8 +38,11 @@ export interface IngressDeps {
   console?: Router;
   /** Answers webhooks whose recipe has `respond:` (absent: such recipes get the default JSON answer). */
   responder?: Responder;
-  /** When payload encryption is on: serve the codec endpoint the Temporal UI decrypts through. */
-  codec?: { codec: PayloadCodec; options: CodecRouterOptions };
+  /**
+   * More endpoints the process serves beside the trigger URLs (the Temporal codec endpoint when
+   * payload encryption is on), each behind its own access rule; mounted in order, before the 404.
+   */
+  routers?: Router[];
   /** The environment: HOOKFLOW_ADMIN_TOKEN guards the admin endpoints (unset → loopback clients only). */
   env?: Record<string, string | undefined>;
 }
@@ -206,13 +207,7 @@ export function createIngress(deps: IngressDeps): express.Express {
     }
   });
 
-  if (deps.codec) {
-    // The codec's own token (HOOKFLOW_CODEC_AUTH_TOKEN) is one more token the admin rule accepts there.
-    const { authToken, ...options } = deps.codec.options;
-    const extraTokens = authToken ? [{ token: authToken, env: CODEC_AUTH_TOKEN_ENV }] : [];
-    app.use('/codec', adminAccess(deps.env ?? {}, { extraTokens, allowPreflight: true }));
-    app.use(codecRouter(deps.codec.codec, options));
-  }
+  for (const router of deps.routers ?? []) app.use(router);
 
   app.use((req, res) => sendError(res, 404, 'not_found', `nothing at ${req.method} ${req.path}; trigger URLs are /hooks/<source>`));
   // Errors thrown before a handler runs (a path like /hooks/%E0%A4%A fails to decode) would get

@@ -21,7 +21,7 @@ import { mergeHeaders, noEventType, textAt } from './fields.js';
 import type { Json } from '../core/types.js';
 import { IngressError } from './errors.js';
 import { parseContentType } from '../http/content-type.js';
-import { formPairs } from '../ingress/parse-form.js';
+import { formPairs } from '../http/form-pairs.js';
 import type { Described, Provider } from './types.js';
 
 const LABEL = 'Twilio';

@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 
 // Shared with the benches and drills, which own them (bench/ never imports from test/).
-export { freePort, unsignedSource } from '../../bench/lib.js';
+export { freePort } from '../../bench/lib/basics.js';
+export { unsignedSource } from '../../bench/lib/recipes.js';
 
 /** A fresh intake journal file in its own temp folder. */
 export function journalFile(): string {

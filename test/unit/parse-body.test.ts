@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseContentType } from '../../src/http/content-type.js';
-import { MAX_DEPTH, parseBody } from '../../src/ingress/parse-body.js';
+import { MAX_DEPTH } from '../../src/ingress/body-guards.js';
+import { parseBody } from '../../src/ingress/parse-body.js';
 import { assertIngressError, fixture } from './providers/helpers.js';
 
 const post = (body: Buffer | string, contentType: string | undefined) =>

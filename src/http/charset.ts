@@ -1,7 +1,7 @@
 // Bytes → text in the charset a request declares, strictly: a body that is not what it says it is
 // gets a 400 naming the first bad byte, never a silently mangled string.
 import { TextDecoder } from 'node:util';
-import { IngressError } from './errors.js';
+import { IngressError } from '../providers/errors.js';
 
 export function decoderFor(charset: string): TextDecoder {
   try {
