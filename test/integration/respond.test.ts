@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunResult } from '../../src/core/types.js';
-import { postJson, resultOf, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
+import { eventually, postJson, resultOf, startTestHookflow, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const recipes = (sink: string) => ({
@@ -88,9 +88,18 @@ describe('respond (real Temporal)', () => {
     const r = await resultOf<RunResult>(hf.client!.client, 'lookup/app/l-2', 30_000);
     assert.equal(r.status, 'completed');
     assert.equal(r.logs[0]?.message, 'answered slow');
-    const logged = await (await fetch(`${hf.url}/api/requests?source=app&limit=20`)).json() as { requests: Array<{ event?: { id: string }; verdict: string; runs: Array<{ state: string }> }> };
-    const l2 = logged.requests.find((q) => q.event?.id === 'l-2');
-    assert.equal(l2?.verdict, 'accepted', 'the delivery is journaled like any other');
-    assert.equal(l2?.runs[0]?.state, 'started');
+    // The responder started the run itself and records that in the journal after answering, so the
+    // request log may say `queued` for a moment.
+    type Logged = { requests: Array<{ event?: { id: string }; verdict: string; runs: Array<{ state: string }> }> };
+    const l2 = await eventually(
+      async () => {
+        const logged = (await (await fetch(`${hf.url}/api/requests?source=app&limit=20`)).json()) as Logged;
+        const found = logged.requests.find((q) => q.event?.id === 'l-2');
+        return found?.runs[0]?.state === 'started' ? found : undefined;
+      },
+      30_000,
+      'the request log to show the run started',
+    );
+    assert.equal(l2.verdict, 'accepted', 'the delivery is journaled like any other');
   });
 });
