@@ -75,7 +75,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   const cleanups = new CleanupStack(logger);
   const stop = (): Promise<void> => cleanups.stop();
 
-  const outbox = developmentOutbox(config, say, logger);
+  const outbox = developmentOutbox(config, logger);
   try {
     const loaded: LoadedRecipes | undefined = roles.ingress ? loadRecipes(config, { hotReload: !!opts.hotReload, outbox: !!outbox, say, logger, cleanups }) : undefined;
 
@@ -146,11 +146,10 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 }
 
 /** The development outbox (HOOKFLOW_OUTBOX=1 / --dev), said loudly when it is on: it captures what would be sent. */
-function developmentOutbox(config: Config, say: (line: string) => void, logger: Logger): Outbox | undefined {
+function developmentOutbox(config: Config, logger: Logger): Outbox | undefined {
   if (!outboxEnabled(config.env)) return undefined;
   const outbox = new Outbox(config.home, config.env.HOOKFLOW_OUTBOX_FILE);
   const line = `DEVELOPMENT OUTBOX ON (${OUTBOX_ENV}=1 / --dev): email, SMS, push and http steps to hosts not in HOOKFLOW_OUTBOUND_ALLOW are captured in ${path.relative(process.cwd(), outbox.file) || outbox.file} and shown in the console, NOT sent. Never use this in production.`;
-  say(`⚠ ${line}`);
   logger.warn({ outbox: outbox.file }, line);
   return outbox;
 }

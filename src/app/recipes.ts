@@ -25,23 +25,20 @@ export function loadRecipes(
   const recipes = RecipeSet.load(config.recipesDir, config.env);
   say(`loaded ${recipes.current.recipes.length} recipe(s) from ${path.relative(process.cwd(), config.recipesDir) || '.'}`);
   let warnings = missingSettings(recipes.current.recipes, config.env, { outbox: opts.outbox });
-  for (const w of warnings) {
-    say(`⚠ ${w}`);
-    logger.warn({ warning: w }, 'a setting the recipes need is missing');
-  }
+  // Logged once, by the logger (a readable line on a terminal, JSON for collectors), not also said.
+  for (const w of warnings) logger.warn({ missing_setting: true }, w);
   const afterReload: Array<() => void> = [];
   if (opts.hotReload) {
-    let known = triggerSources(recipes);
+    let known = recipes.triggerSources();
     const envAtStart = dotEnvText(config.home);
     recipes.watch((r) => {
       if (r.ok) {
-        logger.info({ recipes: recipes.current.recipes.length }, 'recipes reloaded');
-        say(`recipes reloaded: ${recipes.current.recipes.length} recipe(s)`);
-        const now = triggerSources(recipes);
+        logger.info({ recipes: recipes.current.recipes.length }, `recipes reloaded: ${recipes.current.recipes.length} recipe(s)`);
+        const now = recipes.triggerSources();
         for (const s of now) if (!known.includes(s)) say(`  new trigger URL: ${config.publicUrl}/hooks/${s}`);
         known = now;
         warnings = missingSettings(recipes.current.recipes, config.env, { outbox: opts.outbox });
-        for (const w of warnings) say(`⚠ ${w}`);
+        for (const w of warnings) logger.warn({ missing_setting: true }, w);
         if (dotEnvText(config.home) !== envAtStart)
           say('⚠ .env changed since hookflow started: settings are read once, at start — restart hookflow to apply them');
         for (const fn of afterReload) fn();
@@ -56,9 +53,6 @@ export function loadRecipes(
 }
 
 /** The sources the recipes listen to that have a trigger URL. */
-function triggerSources(recipes: RecipeSet): string[] {
-  return [...new Set(recipes.current.recipes.map((r) => r.on.source))].filter((s) => s !== 'hookflow' && s !== 'schedule').sort();
-}
 
 /** The text of `.env` in the working directory ('' when there is none). */
 function dotEnvText(home: string): string {

@@ -46,7 +46,7 @@ async function run(roles: Roles): Promise<void> {
   const hf = await startHookflow(config, { roles, say, hotReload: roles.ingress });
   const lines = [`hookflow is up in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal at ${hf.address}`];
   if (hf.url && hf.recipes) {
-    const sources = [...new Set(hf.recipes.current.recipes.map((r) => r.on.source))].sort();
+    const sources = hf.recipes.triggerSources();
     lines.push(`  ingress:      ${config.publicUrl} (listening on ${hf.listening ?? hf.url})`);
     lines.push(`  health:       ${config.publicUrl}/healthz`);
     lines.push('  trigger URLs:');

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { RecipeIndex } from '../core/match.js';
 import type { Recipe, SourceConfig } from '../core/types.js';
 import { formatProblem, loadRecipes, type Problem } from './load.js';
-import { resolveSource } from './sources.js';
+import { RESERVED_SOURCES, resolveSource } from './sources.js';
 
 export class RecipeLoadError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -57,6 +57,11 @@ export class RecipeSet {
   /** The source config for a trigger URL's name: declared in sources.yaml or a preset. */
   source(name: string): SourceConfig | undefined {
     return resolveSource(name, this.current.sources, this.env);
+  }
+
+  /** The sources that have a trigger URL (/hooks/<name>): those the recipes use, less hookflow's own (run.failed, schedules). */
+  triggerSources(): string[] {
+    return [...new Set(this.current.recipes.map((r) => r.on.source))].filter((s) => !RESERVED_SOURCES.includes(s)).sort();
   }
 
   /** Loads the folder again; never throws: anything that goes wrong is a failed reload that keeps the last good set. */

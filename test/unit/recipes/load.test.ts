@@ -136,3 +136,19 @@ steps:
   const { problems } = checkRecipeText('scopes.yaml', text);
   assert.deepEqual(problems.map((p) => `${p.line}:${p.col} ${p.message.slice(0, 25)}`), ['12:32 unknown variable "commit"']);
 });
+
+test("trigger URLs: the sources the recipes use, without hookflow's own (run.failed, schedules)", async () => {
+  const { RecipeSet } = await import('../../../src/recipes/recipe-set.js');
+  const dir = mkdtempSync(join(tmpdir(), 'hf-trigger-'));
+  try {
+    writeFileSync(join(dir, 'a.yaml'), 'name: a\non: { source: github, event: push }\nsteps:\n  - log: a\n');
+    writeFileSync(join(dir, 'b.yaml'), 'name: b\non: { source: hookflow, event: run.failed }\nsteps:\n  - log: b\n');
+    writeFileSync(join(dir, 'c.yaml'), 'name: c\non: { schedule: { every: 1h } }\nsteps:\n  - log: c\n');
+    writeFileSync(join(dir, 'd.yaml'), 'name: d\non: { source: stripe, event: charge.succeeded }\nsteps:\n  - log: d\n');
+    const set = RecipeSet.load(dir, {});
+    assert.equal(set.current.recipes.length, 4);
+    assert.deepEqual(set.triggerSources(), ['github', 'stripe']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
