@@ -1,7 +1,7 @@
 // This process's ways into Temporal: the worker's NativeConnection (worker role) and the client that
 // starts runs, signals and reads them (every role), with hookflow's search attributes ensured.
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { HookflowClient } from '../temporal/client.js';
 import type { OutboundRate } from '../temporal/outbound-rates.js';
@@ -21,7 +21,8 @@ export async function connectTemporal(
   const { address, roles, cleanups } = opts;
   // The worker's connection comes first: with both roles in one process the ingress starts runs
   // through it with eager workflow start (the first workflow task comes back with the start).
-  const connection = roles.worker ? await NativeConnection.connect({ address }) : undefined;
+  // (@temporalio/worker, the native core, is loaded only by a process with the worker role.)
+  const connection = roles.worker ? await (await import('@temporalio/worker')).NativeConnection.connect({ address }) : undefined;
   if (connection) cleanups.push(() => connection.close());
   const client = await HookflowClient.connect({
     address,

@@ -2,7 +2,7 @@
 // state in .hookflow/temporal.db.
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import type { DevServer } from '../temporal/dev-server.js';
 import { portSetting, TEMPORAL_PORT_ENV, TEMPORAL_UI_PORT_ENV } from './preflight.js';
 import type { CleanupStack } from './shutdown.js';
 
@@ -21,6 +21,8 @@ export function devServerPorts(config: Config, opts: { devServerPort?: number; u
 
 export async function startEmbeddedTemporal(config: Config, ports: DevServerPorts, say: (line: string) => void, cleanups: CleanupStack): Promise<DevServer> {
   say(`starting the embedded Temporal dev server on 127.0.0.1:${ports.port} (state in .hookflow/temporal.db)…`);
+  // Loaded here, not at the top: @temporalio/testing is only needed when hookflow runs the server.
+  const { startDevServer } = await import('../temporal/dev-server.js');
   const devServer = await startDevServer({
     home: config.home,
     dbFile: path.join(config.home, '.hookflow', 'temporal.db'),

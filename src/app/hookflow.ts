@@ -15,7 +15,6 @@ import type { HookflowClient } from '../temporal/client.js';
 import { codecFromEnv } from '../temporal/codec.js';
 import type { DevServer } from '../temporal/dev-server.js';
 import { parseOutboundRates } from '../temporal/outbound-rates.js';
-import { installTemporalRuntime } from '../temporal/runtime.js';
 import { codecEndpoint } from './codec-endpoint.js';
 import { connectTemporal } from './connections.js';
 import { devServerPorts, startEmbeddedTemporal } from './dev-server.js';
@@ -25,7 +24,6 @@ import { checkPorts } from './preflight.js';
 import { loadRecipes, type LoadedRecipes } from './recipes.js';
 import { keepSchedules } from './schedules.js';
 import { CleanupStack } from './shutdown.js';
-import { startWorkerRole } from './worker-role.js';
 import { serveWorkerMetrics } from './worker-metrics.js';
 
 export interface Roles {
@@ -68,7 +66,9 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
   const logger = opts.logger ?? createLogger(config.env);
   const say = opts.say ?? (() => {});
   const metrics = opts.metrics ?? new Metrics();
-  installTemporalRuntime(logger);
+  // The worker's modules (the Temporal native core, the activities' SDKs) are loaded by a process
+  // with the worker role only: `hookflow serve` starts without them (docs/BENCHMARKS.md, start-up).
+  const workerModules = roles.worker ? await loadWorkerModules(logger) : undefined;
   // Parsed first, so bad HOOKFLOW_CODEC_KEYS fail before anything starts.
   const codec = codecFromEnv(config.env);
   const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
@@ -101,7 +101,7 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     const journal = roles.ingress ? await openJournal() : undefined;
     if (journal) say(`intake journal: ${redactUrl(journal.location)} (${config.intake} intake)`);
 
-    const worker = connection ? await startWorkerRole({ config, connection, dataConverter, outboundRates, outbox, journal: openJournal, metrics, logger, say, cleanups }) : undefined;
+    const worker = connection && workerModules ? await workerModules.startWorkerRole({ config, connection, dataConverter, outboundRates, outbox, journal: openJournal, metrics, logger, say, cleanups }) : undefined;
 
     const ingress =
       loaded && journal
@@ -143,6 +143,12 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     await stop();
     throw err;
   }
+}
+
+async function loadWorkerModules(logger: Logger): Promise<{ startWorkerRole: typeof import('./worker-role.js').startWorkerRole }> {
+  const [{ installTemporalRuntime }, { startWorkerRole }] = await Promise.all([import('../temporal/runtime.js'), import('./worker-role.js')]);
+  installTemporalRuntime(logger);
+  return { startWorkerRole };
 }
 
 /** The development outbox (HOOKFLOW_OUTBOX=1 / --dev), said loudly when it is on: it captures what would be sent. */
