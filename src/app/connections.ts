@@ -4,7 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { HookflowClient } from '../temporal/client.js';
-import type { OutboundRate } from '../temporal/outbound-rates.js';
+import type { OutboundRate } from '../core/outbound-rates.js';
 import type { Roles } from './hookflow.js';
 import type { CleanupStack } from './shutdown.js';
 

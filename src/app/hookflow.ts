@@ -14,7 +14,7 @@ import type { RecipeSet } from '../recipes/recipe-set.js';
 import type { HookflowClient } from '../temporal/client.js';
 import { codecFromEnv } from '../temporal/codec.js';
 import type { DevServer } from '../temporal/dev-server.js';
-import { parseOutboundRates } from '../temporal/outbound-rates.js';
+import { parseOutboundRates } from '../core/outbound-rates.js';
 import { codecEndpoint } from './codec-endpoint.js';
 import { connectTemporal } from './connections.js';
 import { devServerPorts, startEmbeddedTemporal } from './dev-server.js';

@@ -9,7 +9,8 @@ import type { Config } from '../config.js';
 import type { Journal } from '../intake/journal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createRateWorkers, type OutboundRate } from '../temporal/outbound-rates.js';
+import type { OutboundRate } from '../core/outbound-rates.js';
+import { createRateWorkers } from '../temporal/outbound-rates.js';
 import { createWorker, wrapActivities } from '../temporal/worker.js';
 import type { CleanupStack } from './shutdown.js';
 

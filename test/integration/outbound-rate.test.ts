@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunResult } from '../../src/core/types.js';
-import { parseOutboundRates } from '../../src/temporal/outbound-rates.js';
+import { parseOutboundRates } from '../../src/core/outbound-rates.js';
 import { postJson, resultOf, startTestHookflow, uniqueTaskQueue, unsignedSource } from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
