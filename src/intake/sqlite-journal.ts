@@ -30,7 +30,7 @@ import {
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
-import { candidatesFor, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, runsByDelivery, str, summaryFrom, SUMMARY_COLUMNS } from './rows.js';
+import { candidatesFor, deliverySeqs, listRequestsQuery, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, str, summariesWithRuns, detailFrom } from './rows.js';
 import { asBuffer, openSqlite, type Row, type SqliteDb, type SqlValue, type Statement } from './sqlite-driver.js';
 
 const SCHEMA_VERSION = 1;
@@ -552,31 +552,13 @@ export class SqliteJournal implements Journal {
   }
 
   async listRequests(filter: RequestFilter): Promise<RequestSummary[]> {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (filter.source !== undefined) {
-      where.push('source = ?');
-      params.push(filter.source);
-    }
-    if (filter.verdict !== undefined) {
-      where.push('verdict = ?');
-      params.push(filter.verdict);
-    }
-    if (filter.since !== undefined) {
-      where.push('received_at >= ?');
-      params.push(filter.since);
-    }
-    if (filter.before !== undefined) {
-      where.push('id < ?');
-      params.push(filter.before);
-    }
-    const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`).all(...params);
-    const seqs = [...new Set(rows.map((r) => r.delivery_seq).filter((s): s is number | bigint => s !== null && s !== undefined).map(num))];
+    const { sql, params } = listRequestsQuery(filter, () => '?');
+    const rows = this.db.prepare(sql).all(...params);
+    const seqs = deliverySeqs(rows);
     const runRows = seqs.length ? this.db.prepare(`SELECT * FROM runs WHERE delivery_seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY recipe`).all(...seqs) : [];
-    const bySeq = runsByDelivery(runRows);
-    return rows.map((r) => summaryFrom(r, (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate'))));
+    return summariesWithRuns(rows, runRows);
   }
+
 
   async getRequest(id: string): Promise<RequestDetail | undefined> {
     const row = this.st.getRequest!.get(id);
@@ -589,14 +571,7 @@ export class SqliteJournal implements Journal {
     const runs = seq === undefined ? [] : this.st.runsOf!.all(seq).map((r) => runFrom(r, row.verdict === 'duplicate'));
     const body = asBuffer(row.body);
     const ev = seq === undefined ? undefined : this.st.deliveryEvent!.get(seq)?.event;
-    return {
-      ...summaryFrom(row, runs),
-      path: String(row.path),
-      headers: JSON.parse(String(row.headers)) as Record<string, string>,
-      body,
-      bodyTruncated: body.length < num(row.body_size),
-      ...(ev !== undefined && ev !== null ? { triggerEvent: parseEvent(ev) } : {}),
-    };
+    return detailFrom(row, runs, body, ev);
   }
 
   async prune(olderThan: number): Promise<number> {
