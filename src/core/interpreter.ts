@@ -3,6 +3,7 @@
 // is given: the Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
 // Steps are dispatched on a table keyed by step kind, so a kind without a handler is a type error.
 import { FIELD_ESCAPERS } from './escape.js';
+import { DEFAULT_STEP_TIMEOUT_MS } from './outbound-defaults.js';
 import { eventContext, triggerOf } from './event-context.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
@@ -34,8 +35,7 @@ export interface ResolvedRetry {
   maximumIntervalMs: number;
 }
 
-/** Outbound defaults of the spec: 10 s per attempt; 5 attempts, 1 s initial, factor 2, 1 min max. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Outbound retry defaults of the spec: 5 attempts, 1 s initial, factor 2, 1 min max (the timeout: outbound-defaults.ts). */
 export const DEFAULT_RETRY: ResolvedRetry = {
   maximumAttempts: 5,
   initialIntervalMs: 1_000,
@@ -408,7 +408,7 @@ export class Interpreter {
     // Event data is encoded where it lands (url, html): see escape.ts.
     const { value, secretFields } = renderValue(raw, scope.ctx, FIELD_ESCAPERS[kind]);
     const what = describeOutbound(kind, value);
-    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS;
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
     const { result, attempts } = await this.rt.call({
       kind,
       mode: outboundMode(step, timeoutMs),
