@@ -157,6 +157,13 @@ export class SqliteJournal implements Journal {
     readonly location: string,
   ) {
     const p = (sql: string): Statement => db.prepare(sql);
+    // The deliveries with a flag set (routes to hand to waits, recipes to match), leased until (now + lease).
+    const leasedClaim = (flag: 'route' | 'match_pending', lease: 'route_claimed_until' | 'match_claimed_until'): Statement =>
+      p(
+        `UPDATE deliveries SET ${lease} = ?
+         WHERE seq IN (SELECT seq FROM deliveries WHERE ${flag} = 1 AND (${lease} IS NULL OR ${lease} < ?) ORDER BY seq LIMIT ?)
+         RETURNING seq, event`,
+      );
     this.st = {
       insertDelivery: p(
         'INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq',
@@ -197,11 +204,7 @@ export class SqliteJournal implements Journal {
       waitState: p('SELECT state, matched_seq FROM waits WHERE id = ?'),
       exactWaiter: p('SELECT 1 AS x FROM wait_patterns WHERE source = ? AND is_glob = 0 AND pattern = ? LIMIT 1'),
       globWaiters: p('SELECT DISTINCT pattern FROM wait_patterns WHERE source = ? AND is_glob = 1'),
-      claimRoutes: p(
-        `UPDATE deliveries SET route_claimed_until = ?
-         WHERE seq IN (SELECT seq FROM deliveries WHERE route = 1 AND (route_claimed_until IS NULL OR route_claimed_until < ?) ORDER BY seq LIMIT ?)
-         RETURNING seq, event`,
-      ),
+      claimRoutes: leasedClaim('route', 'route_claimed_until'),
       candidates: p(
         `SELECT w.* FROM waits w WHERE w.state = 'waiting' AND w.after_seq < ? AND w.id IN (
            SELECT wait_id FROM wait_patterns WHERE source = ? AND ((is_glob = 0 AND pattern = ?) OR is_glob = 1))`,
@@ -209,11 +212,7 @@ export class SqliteJournal implements Journal {
       // Waits this delivery won as a routed event (not from a backlog scan: those have after_seq >= seq).
       matchedBy: p("SELECT * FROM waits WHERE matched_seq = ? AND state = 'matched' AND after_seq < ?"),
       routed: p('UPDATE deliveries SET route = 2, route_claimed_until = NULL WHERE seq = ?'),
-      claimUnmatched: p(
-        `UPDATE deliveries SET match_claimed_until = ?
-         WHERE seq IN (SELECT seq FROM deliveries WHERE match_pending = 1 AND (match_claimed_until IS NULL OR match_claimed_until < ?) ORDER BY seq LIMIT ?)
-         RETURNING seq, event`,
-      ),
+      claimUnmatched: leasedClaim('match_pending', 'match_claimed_until'),
       matched: p('UPDATE deliveries SET match_pending = 0, match_claimed_until = NULL WHERE seq = ? AND match_pending = 1'),
       noMatch: p("UPDATE requests SET verdict = 'no_match' WHERE delivery_seq = ?"),
     };
@@ -321,27 +320,26 @@ export class SqliteJournal implements Journal {
 
   claimRoutes(owner: string, max: number, leaseMs: number): Promise<RouteJob[]> {
     void owner;
-    return this.write(() => {
-      const now = Date.now();
-      const rows = this.st.claimRoutes!.all(now + leaseMs, now, max);
-      rows.sort((a, b) => num(a.seq) - num(b.seq));
-      return rows.map((r) => {
-        const seq = num(r.seq);
-        const event = parseEvent(r.event);
+    return this.write(() =>
+      this.claimFlagged(this.st.claimRoutes!, max, leaseMs).map(({ seq, event }) => {
         const found = [...this.st.candidates!.all(seq, event.source, event.type), ...this.st.matchedBy!.all(seq, seq)];
         return { seq, event, candidates: candidatesFor(found, event, seq) };
-      });
-    });
+      }),
+    );
   }
 
   claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
     void owner;
-    return this.write(() => {
-      const now = Date.now();
-      return this.st.claimUnmatched!.all(now + leaseMs, now, max)
-        .map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) }))
-        .sort((a, b) => a.seq - b.seq);
-    });
+    return this.write(() => this.claimFlagged(this.st.claimUnmatched!, max, leaseMs));
+  }
+
+  /** Runs one of the two leased claims (inside a write); the deliveries in arrival order. */
+  private claimFlagged(claim: Statement, max: number, leaseMs: number): Array<{ seq: number; event: TriggerEvent }> {
+    const now = Date.now();
+    return claim
+      .all(now + leaseMs, now, max)
+      .map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) }))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void> {
