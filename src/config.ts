@@ -32,6 +32,12 @@ export interface Config {
   env: Record<string, string | undefined>;
 }
 
+/**
+ * How long one call to Temporal (a start, a signal) may take before the ingress answers 503 +
+ * Retry-After (HOOKFLOW_START_TIMEOUT_MS): under the providers' own timeouts (Sendbird waits 5 s).
+ */
+export const DEFAULT_START_TIMEOUT_MS = 4_000;
+
 /** Reads `.env` into process.env without overriding what is already set. */
 export function loadDotEnv(cwd: string = process.cwd()): void {
   const file = path.join(cwd, '.env');
@@ -51,7 +57,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'hookflow',
-    startTimeoutMs: Number(env.HOOKFLOW_START_TIMEOUT_MS ?? 4000),
+    startTimeoutMs: Number(env.HOOKFLOW_START_TIMEOUT_MS ?? DEFAULT_START_TIMEOUT_MS),
     home: cwd,
     intake: intakeMode(env.HOOKFLOW_INTAKE),
     journalUrl: env.HOOKFLOW_JOURNAL_URL || defaultJournal(cwd, env.TEMPORAL_NAMESPACE || 'default', env.TEMPORAL_TASK_QUEUE || 'hookflow'),

@@ -1,6 +1,7 @@
 // The run workflow: runs a recipe snapshot against the event that started it.
 // Thin and deterministic: it imports only src/core (pure) and @temporalio/workflow.
 import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
+import { triggerOf } from '../src/core/event-context.js';
 import { Interpreter, interpret } from '../src/core/interpreter.js';
 import type { LoopChunkResult } from '../src/core/loops.js';
 import type { ResponseOutcome } from '../src/core/respond.js';
@@ -65,7 +66,7 @@ function runFailedEvent(input: RunInput, result: RunResult): TriggerEvent {
       recipe: input.recipe.name,
       workflow_id: info.workflowId,
       run_id: info.runId,
-      trigger: { source: input.event.source, type: input.event.type, id: input.event.id },
+      trigger: triggerOf(input.event),
       error: result.failure ? { step: result.failure.step, message: result.failure.message, attempts: result.failure.attempts } : { step: '', message: result.error ?? 'run failed', attempts: 0 },
       ...(input.replayOf ? { replay_of: input.replayOf } : {}),
     },

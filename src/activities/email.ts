@@ -3,6 +3,7 @@
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailParams, EmailResult, OutboundInput } from '../core/types.js';
+import { noteAttempt } from './attempt-facts.js';
 import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
 import { idempotencyKey, shortStableId } from './ids.js';
 import { fillSecrets, type Env } from './secrets.js';
@@ -12,7 +13,6 @@ export const DEFAULT_FROM = 'hookflow@localhost';
 
 export interface EmailActivityDeps {
   env: Env;
-  logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
 const ADDRESS_FIELDS = ['to', 'cc', 'bcc', 'from', 'reply_to'] as const;
@@ -113,10 +113,7 @@ export async function runEmail(input: OutboundInput<EmailParams>, deps: EmailAct
     const asText = (list: unknown[] | undefined): string[] =>
       (list ?? []).map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address ?? a)));
     const result: EmailResult = { message_id: info.messageId, accepted: asText(info.accepted), rejected: asText(info.rejected) };
-    deps.logger?.info(
-      { workflowId: input.workflowId, stepPath: input.stepPath, attempt: ctx?.info.attempt, message_id: result.message_id, accepted: result.accepted.length, rejected: result.rejected.length },
-      'email step sent',
-    );
+    noteAttempt({ message_id: result.message_id, accepted: result.accepted.length, rejected: result.rejected.length });
     return result;
   } catch (err) {
     ctx?.cancellationSignal.throwIfAborted();

@@ -36,6 +36,14 @@ export const TRANSIENT = {
 
 export const NON_RETRYABLE_ERROR_TYPES: string[] = Object.values(PERMANENT);
 
+/**
+ * An HTTP status worth another attempt: 408 (request timeout), 429 (too many requests) and every
+ * 5xx. Any other 4xx is the server's definite "no" to this request, which a retry would only repeat.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
 /** Upper bound for a server-requested delay: a `Retry-After: 86400` must not park a run for a day. */
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 

@@ -1,14 +1,16 @@
 // The `http` step: one request per attempt, classified for Temporal's retry policy
 // (network errors, timeouts, 408, 429, 5xx retry — honouring Retry-After; other 4xx fail at once).
-import { createHmac } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { stringifyValue } from '../core/template.js';
+import { standardWebhooksKey, standardWebhooksKeyProblem, standardWebhooksMac } from '../http/standard-webhooks.js';
 import type { HttpParams, HttpResult, Json, OutboundInput, SecretField } from '../core/types.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { PERMANENT, TRANSIENT, isApplicationFailure, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
+import { PERMANENT, TRANSIENT, isApplicationFailure, isRetryableStatus, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
+import { noteAttempt } from './attempt-facts.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { idempotencyKey } from './ids.js';
 import { fillSecrets, resolveSecret, secretEnvNames, type Env, type Redactor } from './secrets.js';
-import { activityContext, decodeBody, isJsonContentType, sendRequest, type OutboundResponse } from './transport.js';
+import { decodeBody, isJsonContentType, sendRequest, type OutboundResponse } from './transport.js';
 
 /** Responses above this are cut, so one big answer cannot bloat the run's history. */
 export const MAX_RESULT_BODY_BYTES = 64 * 1024;
@@ -18,7 +20,6 @@ const ERROR_BODY_EXCERPT = 500;
 export interface HttpActivityDeps {
   env: Env;
   guard: OutboundGuard;
-  logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
 export interface PreparedRequest {
@@ -33,15 +34,12 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((h) => h.toLowerCase() === lower);
 }
 
-function stringifyValue(value: Json): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
+/** `query:` and `form:` fields: a list repeats the name; a null (at either level) sends nothing; values are written as templates write them. */
 function appendParams(target: URLSearchParams, record: Record<string, Json>): void {
   for (const [key, value] of Object.entries(record)) {
-    if (value === null || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) target.append(key, stringifyValue(v));
-    else target.append(key, stringifyValue(value));
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== null && v !== undefined) target.append(key, stringifyValue(v));
+    }
   }
 }
 
@@ -122,14 +120,11 @@ export function prepareHttpRequest(params: HttpParams, key: string, now: () => n
   return { method, url, headers, body };
 }
 
-/** `v1,<base64 HMAC-SHA256 over "id.timestamp.body">`, keyed by the base64 after `whsec_`. */
+/** `v1,<base64 signature>` of the Standard Webhooks scheme, as its verifiers (ours included) check it. */
 export function signStandardWebhook(secret: string, id: string, timestampSeconds: number, body: Buffer): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
-  if (key.length === 0) {
-    throw permanentFailure(PERMANENT.invalidParams, 'http step: sign.standard-webhooks needs a base64 secret like whsec_…');
-  }
-  const mac = createHmac('sha256', key).update(`${id}.${timestampSeconds}.`).update(body).digest('base64');
-  return `v1,${mac}`;
+  const key = standardWebhooksKey(secret);
+  if (!key) throw permanentFailure(PERMANENT.invalidParams, `http step: sign.standard-webhooks: ${standardWebhooksKeyProblem(secret) ?? ''}`);
+  return `v1,${standardWebhooksMac(key, id, String(timestampSeconds), body).toString('base64')}`;
 }
 
 export type StatusMatcher = (status: number) => boolean;
@@ -148,10 +143,6 @@ export function parseExpect(expect: HttpParams['expect']): StatusMatcher {
     throw permanentFailure(PERMANENT.invalidParams, `http step: expect ${JSON.stringify(entry)} is neither a status code nor a class like 2xx`);
   });
   return (s) => tests.some((t) => t(s));
-}
-
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
 }
 
 /** The URL as shown in messages and logs: no user-info; the query is kept (secret values are redacted later). */
@@ -214,8 +205,6 @@ async function exchange(input: OutboundInput<HttpParams>, params: HttpParams, re
   const req = prepareHttpRequest(params, key, Date.now, (t) => redactor.text(t));
   addUserInfoSecret(req.url, redactor);
   const label = redactor.text(`${req.method} ${displayUrl(req.url)}`);
-  const ctx = activityContext();
-  const started = Date.now();
 
   const res = await sendRequest({
     method: req.method,
@@ -226,17 +215,7 @@ async function exchange(input: OutboundInput<HttpParams>, params: HttpParams, re
     maxBodyBytes: MAX_RESULT_BODY_BYTES,
     label,
   });
-  deps.logger?.info(
-    {
-      workflowId: input.workflowId,
-      stepPath: input.stepPath,
-      attempt: ctx?.info.attempt,
-      request: label,
-      status: res.status,
-      duration_ms: Date.now() - started,
-    },
-    'http step answered',
-  );
+  noteAttempt({ request: label, status: res.status });
 
   if (!accepts(res.status)) {
     const what = `${label} → ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;

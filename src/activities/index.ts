@@ -20,9 +20,15 @@ import { runSms } from './sms.js';
 
 export { NON_RETRYABLE_ERROR_TYPES, PERMANENT as PERMANENT_FAILURE_TYPES, TRANSIENT as TRANSIENT_FAILURE_TYPES } from './failures.js';
 
+/** What the activities log through (pino's Logger fits): only set-up warnings — each attempt's line is the worker's (attempt-facts.ts). */
+export interface ActivityLogger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+}
+
 export interface ActivityDeps {
   env: Record<string, string | undefined>;
-  logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
+  logger?: ActivityLogger;
   /** DNS resolution used by the outbound guard; tests replace it to simulate rebinding. */
   dnsLookup?: DnsLookup;
 }
@@ -41,7 +47,7 @@ export function createActivities(deps: ActivityDeps): Activities {
   }
   const guard = new OutboundGuard(allow, deps.dnsLookup);
   const fcmTokens = new FcmTokenCache();
-  const shared = { env: deps.env, guard, ...(deps.logger ? { logger: deps.logger } : {}) };
+  const shared = { env: deps.env, guard };
   return {
     http: (input) => runHttp(input, shared),
     email: (input) => runEmail(input, shared),

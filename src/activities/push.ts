@@ -5,11 +5,12 @@ import { createSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import webpush from 'web-push';
 import type { Json, OutboundInput, PushParams, PushResult } from '../core/types.js';
-import { PERMANENT, TRANSIENT, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
+import { noteAttempt } from './attempt-facts.js';
+import { PERMANENT, TRANSIENT, isRetryableStatus, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
 import { idempotencyKey, shortStableId } from './ids.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import { fillSecrets, type Env, type Redactor } from './secrets.js';
-import { activityContext, decodeBody, sendRequest, type OutboundResponse } from './transport.js';
+import { decodeBody, sendRequest, type OutboundResponse } from './transport.js';
 
 /** Web Push services accept ~4 KiB of encrypted payload; leave room for the encryption overhead. */
 export const MAX_PUSH_PAYLOAD_BYTES = 3993;
@@ -22,7 +23,6 @@ export interface PushActivityDeps {
   guard: OutboundGuard;
   /** Shared across calls so an FCM access token is fetched once per hour, not per message. */
   fcmTokens: FcmTokenCache;
-  logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ function statusFailure(what: string, res: OutboundResponse, redactor: Redactor, 
   const text = redactor.excerpt(decodeBody(res.body, res.headers['content-type']), 500);
   const message = redactor.text(`${what} → ${res.status}${text ? `: ${text}` : ''}`);
   if (res.status === 404 || res.status === 410) throw permanentFailure(PERMANENT.subscriptionGone, `${message} (${goneHint})`);
-  if (res.status === 408 || res.status === 429 || res.status >= 500) {
+  if (isRetryableStatus(res.status)) {
     throw transientFailure(TRANSIENT.push, message, parseRetryAfter(res.headers['retry-after']));
   }
   throw permanentFailure(PERMANENT.pushRejected, message);
@@ -233,7 +233,7 @@ export class FcmTokenCache {
     const text = decodeBody(res.body, res.headers['content-type']);
     if (res.status !== 200) {
       const message = `${what} → ${res.status}: ${text.slice(0, 300)}`;
-      if (res.status === 429 || res.status >= 500) throw transientFailure(TRANSIENT.push, message, parseRetryAfter(res.headers['retry-after']));
+      if (isRetryableStatus(res.status)) throw transientFailure(TRANSIENT.push, message, parseRetryAfter(res.headers['retry-after']));
       throw permanentFailure(PERMANENT.configuration, `${message} (check the service account in FCM_SERVICE_ACCOUNT_FILE)`);
     }
     let parsed: { access_token?: unknown; expires_in?: unknown };
@@ -338,14 +338,10 @@ async function sendFcm(input: OutboundInput<PushParams>, params: PushParams, red
 
 export async function runPush(input: OutboundInput<PushParams>, deps: PushActivityDeps): Promise<PushResult> {
   const { params, redactor } = fillSecrets(input.params, input.secretFields ?? [], deps.env);
-  const ctx = activityContext();
   let result: PushResult;
   if (params.provider === 'webpush') result = await sendWebPush(input, params, redactor, deps);
   else if (params.provider === 'fcm') result = await sendFcm(input, params, redactor, deps);
   else throw permanentFailure(PERMANENT.invalidParams, `push step: provider must be webpush or fcm, not ${JSON.stringify(params.provider)}`);
-  deps.logger?.info(
-    { workflowId: input.workflowId, stepPath: input.stepPath, attempt: ctx?.info.attempt, provider: params.provider, status: result.status },
-    'push step sent',
-  );
+  noteAttempt({ provider: params.provider, status: result.status });
   return result;
 }

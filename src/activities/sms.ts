@@ -1,15 +1,16 @@
 // The `sms` step: one message through the twilio library.
-// Twilio's 4xx answers (bad or unsubscribed number, bad credentials) are final; 429 and 5xx retry.
+// Twilio's answers follow the shared status rule (isRetryableStatus): 408, 429 and 5xx retry; other 4xx (bad or
+// unsubscribed number, bad credentials) are final.
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type { OutboundInput, SmsParams, SmsResult } from '../core/types.js';
-import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
+import { noteAttempt } from './attempt-facts.js';
+import { PERMANENT, TRANSIENT, describeNetworkError, isRetryableStatus, permanentFailure, transientFailure } from './failures.js';
 import { fillSecrets, type Env } from './secrets.js';
 import { activityContext, attemptTimeoutMs } from './transport.js';
 
 export interface SmsActivityDeps {
   env: Env;
-  logger?: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
 /** Twilio error codes worth naming in messages (https://www.twilio.com/docs/api/errors). */
@@ -64,10 +65,6 @@ function asTwilioApiError(err: unknown): TwilioApiError | undefined {
   return undefined;
 }
 
-export function isPermanentTwilioError(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
 export async function runSms(input: OutboundInput<SmsParams>, deps: SmsActivityDeps): Promise<SmsResult> {
   const env = deps.env;
   const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'].filter((name) => !env[name]);
@@ -100,10 +97,7 @@ export async function runSms(input: OutboundInput<SmsParams>, deps: SmsActivityD
       ...(from ? { from } : {}),
       ...(messagingServiceSid ? { messagingServiceSid } : {}),
     });
-    deps.logger?.info(
-      { workflowId: input.workflowId, stepPath: input.stepPath, attempt: ctx?.info.attempt, sid: message.sid, status: message.status },
-      'sms step sent',
-    );
+    noteAttempt({ sid: message.sid, status: message.status });
     return { sid: message.sid, status: String(message.status) };
   } catch (err) {
     ctx?.cancellationSignal.throwIfAborted();
@@ -117,7 +111,7 @@ export async function runSms(input: OutboundInput<SmsParams>, deps: SmsActivityD
         (hint ? ` (${hint})` : '') +
         (apiError.moreInfo ? ` ${apiError.moreInfo}` : ''),
     );
-    if (isPermanentTwilioError(apiError.status)) throw permanentFailure(PERMANENT.smsRejected, text);
-    throw transientFailure(TRANSIENT.sms, text);
+    if (isRetryableStatus(apiError.status)) throw transientFailure(TRANSIENT.sms, text);
+    throw permanentFailure(PERMANENT.smsRejected, text);
   }
 }

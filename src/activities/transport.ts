@@ -4,11 +4,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Context } from '@temporalio/activity';
+import { DEFAULT_STEP_TIMEOUT_MS } from '../core/outbound-defaults.js';
+import { flattenHeaders } from '../http/headers.js';
 import { isJsonMediaType, parseContentType } from '../http/content-type.js';
 import { PERMANENT, TRANSIENT, describeNetworkError, permanentFailure, transientFailure } from './failures.js';
 import { pinnedLookup, type OutboundGuard } from './outbound-guard.js';
-
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface OutboundRequest {
   method: string;
@@ -48,7 +48,7 @@ export function activityContext(): Context | undefined {
  */
 export function attemptTimeoutMs(ctx: Context | undefined = activityContext()): number {
   const startToClose = ctx?.info.startToCloseTimeoutMs;
-  if (!startToClose || startToClose <= 0) return DEFAULT_ATTEMPT_TIMEOUT_MS;
+  if (!startToClose || startToClose <= 0) return DEFAULT_STEP_TIMEOUT_MS;
   return Math.max(100, startToClose - Math.min(500, Math.floor(startToClose / 10)));
 }
 
@@ -138,15 +138,6 @@ export async function sendRequest(req: OutboundRequest): Promise<OutboundRespons
 
 function networkFailure(label: string, err: unknown) {
   return transientFailure(TRANSIENT.network, `${label}: ${describeNetworkError(err)}`);
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 /** Decodes a response body by its content-type charset (UTF-8 when absent or unknown). */

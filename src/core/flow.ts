@@ -4,6 +4,7 @@
 // queues them and starts the runs as its children (workflows/flow-control.ts). What the client and
 // that workflow agree on lives here. PURE (imported by the workflow sandbox).
 import { parseDuration } from './duration.js';
+import { eventContext } from './event-context.js';
 import { evaluateExpression } from './expr.js';
 import type { Recipe, TriggerEvent } from './types.js';
 
@@ -46,12 +47,7 @@ export function flowSettings(recipe: Recipe): FlowSettings {
 export function flowKeyOf(recipe: Recipe, event: TriggerEvent): string {
   const key = flowSettings(recipe).key;
   if (key === undefined) return '';
-  const value = evaluateExpression(key, {
-    event: event.body,
-    headers: event.headers,
-    query: event.query,
-    trigger: { source: event.source, type: event.type, id: event.id, received_at: event.received_at },
-  });
+  const value = evaluateExpression(key, eventContext(event));
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

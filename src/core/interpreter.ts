@@ -3,6 +3,8 @@
 // is given: the Temporal workflow supplies the durable one, `hookflow test` a recording one with mocks.
 // Steps are dispatched on a table keyed by step kind, so a kind without a handler is a type error.
 import { FIELD_ESCAPERS } from './escape.js';
+import { DEFAULT_STEP_TIMEOUT_MS } from './outbound-defaults.js';
+import { eventContext, triggerOf } from './event-context.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
 import { parseDuration } from './duration.js';
@@ -33,8 +35,7 @@ export interface ResolvedRetry {
   maximumIntervalMs: number;
 }
 
-/** Outbound defaults of the spec: 10 s per attempt; 5 attempts, 1 s initial, factor 2, 1 min max. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Outbound retry defaults of the spec: 5 attempts, 1 s initial, factor 2, 1 min max (the timeout: outbound-defaults.ts). */
 export const DEFAULT_RETRY: ResolvedRetry = {
   maximumAttempts: 5,
   initialIntervalMs: 1_000,
@@ -250,7 +251,7 @@ export class Interpreter {
       const timeoutMs = durationOf(w.timeout, scope.ctx);
       const got = await this.rt.waitFor({ ...criteria, accepts: (ev) => waitAccepts(criteria, ev), stepPath: path, stepId: step.id }, timeoutMs);
       const result: Json = got
-        ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
+        ? { ...triggerOf(got), body: got.body, headers: got.headers }
         : null;
       return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
     },
@@ -277,15 +278,7 @@ export class Interpreter {
       prefix: '',
       records: this.records,
       ctx: {
-        event: this.event.body,
-        headers: this.event.headers,
-        query: this.event.query,
-        trigger: {
-          source: this.event.source,
-          type: this.event.type,
-          id: this.event.id,
-          received_at: this.event.received_at,
-        },
+        ...eventContext(this.event),
         vars: this.vars,
         steps,
         ...(this.events ? { events: this.events.map((e) => e.body) } : {}),
@@ -415,7 +408,7 @@ export class Interpreter {
     // Event data is encoded where it lands (url, html): see escape.ts.
     const { value, secretFields } = renderValue(raw, scope.ctx, FIELD_ESCAPERS[kind]);
     const what = describeOutbound(kind, value);
-    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_TIMEOUT_MS;
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
     const { result, attempts } = await this.rt.call({
       kind,
       mode: outboundMode(step, timeoutMs),

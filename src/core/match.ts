@@ -5,6 +5,7 @@
 // number of recipes for other sources or types; then each candidate's `on.if` filter runs (CEL, with
 // `event` = body, `headers`, `query`, `trigger`, `vars`).
 
+import { eventContext } from './event-context.js';
 import { compileExpression, isTruthy } from './expr.js';
 import { globMatches, globToRegExp } from './glob.js';
 import type { Recipe, TriggerEvent } from './types.js';
@@ -47,13 +48,7 @@ export const eventTypeMatches = globMatches;
 
 /** The context `on.if` is evaluated in. */
 export function filterContext(event: TriggerEvent, recipe?: Recipe): Record<string, unknown> {
-  return {
-    event: event.body,
-    headers: event.headers,
-    query: event.query,
-    trigger: { source: event.source, type: event.type, id: event.id, received_at: event.received_at },
-    vars: recipe?.vars ?? {},
-  };
+  return { ...eventContext(event), vars: recipe?.vars ?? {} };
 }
 
 export class RecipeIndex {

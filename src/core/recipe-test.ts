@@ -2,7 +2,8 @@
 // with a runtime that takes step results from `mocks:` and records the actions instead of doing them.
 import { Interpreter, StepFailure, type ActivityCall, type StepRuntime, type WaitSpec } from './interpreter.js';
 import { RecipeIndex } from './match.js';
-import { eventContext, renderResponse, type RenderedResponse, type ResponseOutcome } from './respond.js';
+import { eventContext } from './event-context.js';
+import { renderResponse, type RenderedResponse, type ResponseOutcome } from './respond.js';
 import type { Json, JsonObject, Recipe, RecipeTest, RunResult, SecretField, TriggerEvent } from './types.js';
 
 /** One thing the run would have done: `{sms: {...}}`, `{delay: "5m"}`, `{wait_for: {...}}`. */

@@ -3,7 +3,7 @@
 // `after: <step>` — inside the run once that step has a result. PURE.
 import { parseDuration } from './duration.js';
 import { renderTemplate, renderValue } from './template.js';
-import type { Json, RespondSpec, TriggerEvent } from './types.js';
+import type { Json, RespondSpec } from './types.js';
 
 export interface RenderedResponse {
   status: number;
@@ -19,16 +19,6 @@ export const DEFAULT_RESPOND_TIMEOUT_MS = 2_500;
 
 export function respondTimeoutMs(spec: RespondSpec): number {
   return spec.timeout ? parseDuration(spec.timeout) : DEFAULT_RESPOND_TIMEOUT_MS;
-}
-
-/** The context of a respond template without `after`: the event alone. */
-export function eventContext(event: TriggerEvent): Record<string, unknown> {
-  return {
-    event: event.body,
-    headers: event.headers,
-    query: event.query,
-    trigger: { source: event.source, type: event.type, id: event.id, received_at: event.received_at },
-  };
 }
 
 /**

@@ -170,7 +170,7 @@ export type GenericVerify =
 
 export interface SourceConfig {
   name: string;
-  /** Preset name: meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, generic. */
+  /** A preset's name (PRESET_NAMES in src/providers/index.ts). */
   provider: string;
   /** Resolved secrets (rotation: several); empty when none is configured. */
   secrets: string[];

@@ -1,6 +1,7 @@
 // `wait_for`: which incoming event a waiting run wants. One definition, used inside the run (tests'
 // recording runtime), by the wait activity scanning the journal's backlog, and by the dispatcher
 // routing new deliveries. PURE.
+import { triggerOf } from './event-context.js';
 import { compileExpression, evaluateExpression, isTruthy } from './expr.js';
 import { globMatches } from './glob.js';
 import type { Json, TriggerEvent } from './types.js';
@@ -18,7 +19,7 @@ export function matchContext(context: Record<string, unknown>, ev: TriggerEvent)
   return {
     ...context,
     event: ev.body,
-    incoming: { headers: ev.headers, query: ev.query, trigger: { source: ev.source, type: ev.type, id: ev.id, received_at: ev.received_at } },
+    incoming: { headers: ev.headers, query: ev.query, trigger: triggerOf(ev) },
   };
 }
 

@@ -1,8 +1,9 @@
 // One webhook's trip up to the journal: verify → parse → describe → match. What happens next
 // (journal, dispatch, answer) is the intake's; this file never talks to Temporal.
 import { evaluateExpression } from '../core/expr.js';
+import { flattenHeaders } from '../http/headers.js';
 import type { Recipe, SourceConfig, TriggerEvent } from '../core/types.js';
-import { credentialQueryParams, getProvider, metaChallenge, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
+import { credentialQueryParams, getProvider, metaChallenge, PRESET_NAMES, sensitiveHeadersFor, type WebhookRequest } from '../providers/index.js';
 import type { RecipeSnapshot } from '../recipes/recipe-set.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
 import { RESERVED_SOURCES } from '../recipes/sources.js';
@@ -21,11 +22,8 @@ const ALWAYS_SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
 export function storedHeaders(headers: WebhookRequest['headers'], source?: SourceConfig): Record<string, string> {
   const provider = source ? getProvider(source.provider) : undefined;
   const drop = new Set([...ALWAYS_SENSITIVE, ...(provider && source ? sensitiveHeadersFor(provider, source) : [])].map((h) => h.toLowerCase()));
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || drop.has(k)) continue;
-    out[k] = typeof v === 'string' ? v : v.join(', ');
-  }
+  const out = flattenHeaders(headers);
+  for (const name of drop) delete out[name];
   return out;
 }
 
@@ -45,7 +43,7 @@ export function sourceFor(recipes: RecipeSet, sourceName: string): SourceConfig 
   }
   const source = SOURCE_NAME.test(sourceName) ? recipes.source(sourceName) : undefined;
   if (!source) {
-    throw new IngressError(404, 'unknown_source', `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (meiqia, sendbird, github, stripe, slack, shopify, twilio, standard-webhooks, svix, zoom, discord)`);
+    throw new IngressError(404, 'unknown_source', `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (${PRESET_NAMES.join(', ')})`);
   }
   return source;
 }

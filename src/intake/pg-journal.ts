@@ -28,7 +28,7 @@ import {
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
-import { candidatesFor, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, runsByDelivery, summaryFrom, SUMMARY_COLUMNS } from './rows.js';
+import { candidatesFor, deliverySeqs, listRequestsQuery, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, runsByDelivery, summariesWithRuns, detailFrom } from './rows.js';
 
 const CHANNEL = 'hookflow_intake';
 const SOURCE_LOCK = 'hookflow:source:';
@@ -618,23 +618,13 @@ export class PgJournal implements Journal {
   }
 
   async listRequests(filter: RequestFilter): Promise<RequestSummary[]> {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    const add = (sql: string, v: string | number): void => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.source !== undefined) add('source = ?', filter.source);
-    if (filter.verdict !== undefined) add('verdict = ?', filter.verdict);
-    if (filter.since !== undefined) add('received_at >= ?', filter.since);
-    if (filter.before !== undefined) add('id < ?', filter.before);
-    const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-    const rows = (await this.pool.query(`SELECT ${SUMMARY_COLUMNS} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`, params)).rows;
-    const seqs = [...new Set(rows.map((r) => r.delivery_seq).filter((s) => s !== null).map(num))];
+    const { sql, params } = listRequestsQuery(filter, (n) => `$${n}`);
+    const rows = (await this.pool.query(sql, params)).rows;
+    const seqs = deliverySeqs(rows);
     const runRows = seqs.length ? (await this.pool.query('SELECT * FROM runs WHERE delivery_seq = ANY($1::bigint[]) ORDER BY recipe', [seqs])).rows : [];
-    const bySeq = runsByDelivery(runRows);
-    return rows.map((r) => summaryFrom(r, (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate'))));
+    return summariesWithRuns(rows, runRows);
   }
+
 
   async getRequest(id: string): Promise<RequestDetail | undefined> {
     const row = (await this.pool.query(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
@@ -643,14 +633,7 @@ export class PgJournal implements Journal {
     const runs = seq === undefined ? [] : (await this.pool.query('SELECT * FROM runs WHERE delivery_seq = $1 ORDER BY recipe', [seq])).rows.map((r) => runFrom(r, row.verdict === 'duplicate'));
     const ev = seq === undefined ? undefined : (await this.pool.query<{ event: string }>('SELECT event FROM deliveries WHERE seq = $1', [seq])).rows[0]?.event;
     const body = (row.body as Buffer | null) ?? Buffer.alloc(0);
-    return {
-      ...summaryFrom(row, runs),
-      path: String(row.path),
-      headers: JSON.parse(String(row.headers)) as Record<string, string>,
-      body,
-      bodyTruncated: body.length < num(row.body_size),
-      ...(ev !== undefined ? { triggerEvent: parseEvent(ev) } : {}),
-    };
+    return detailFrom(row, runs, body, ev);
   }
 
   async prune(olderThan: number): Promise<number> {

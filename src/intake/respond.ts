@@ -6,7 +6,8 @@
 //   run goes on. If Temporal cannot take the run now, the fallback is answered and the run starts
 //   from the journal later (its hold ends). A provider's retry is answered from the run (a query)
 //   when it has answered already, else with the fallback.
-import { eventContext, renderResponse, respondTimeoutMs, type RenderedResponse, type ResponseOutcome } from '../core/respond.js';
+import { eventContext } from '../core/event-context.js';
+import { renderResponse, respondTimeoutMs, type RenderedResponse, type ResponseOutcome } from '../core/respond.js';
 import type { Recipe, TriggerEvent } from '../core/types.js';
 import type { Logger } from '../log.js';
 import type { AcceptResult, Journal } from './journal.js';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { globMatches } from '../core/glob.js';
 import type { Json, Recipe, TriggerEvent } from '../core/types.js';
-import type { RequestEntry, RequestSummary, RunState, RunView, Verdict, WaitCandidate } from './journal.js';
+import type { RequestDetail, RequestEntry, RequestFilter, RequestSummary, RunState, RunView, Verdict, WaitCandidate } from './journal.js';
 
 /** Tolerated clock difference between ingress processes when comparing an event's time with a wait's `since`. */
 export const SKEW_MS = 5_000;
@@ -101,6 +101,51 @@ export function runFrom(row: Record<string, Cell>, duplicate: boolean): RunView 
 
 export function parseEvent(v: Cell): TriggerEvent {
   return JSON.parse(String(v)) as TriggerEvent;
+}
+
+/**
+ * The request log's page as SQL: the filter's conditions, newest first, the limit clamped to
+ * 1..1000. `placeholder(n)` writes the n-th parameter (`?` for SQLite, `$n` for PostgreSQL).
+ */
+export function listRequestsQuery(filter: RequestFilter, placeholder: (n: number) => string): { sql: string; params: Array<string | number> } {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  const conditions: Array<[string, string | number | undefined]> = [
+    ['source =', filter.source],
+    ['verdict =', filter.verdict],
+    ['received_at >=', filter.since],
+    ['id <', filter.before],
+  ];
+  for (const [test, value] of conditions) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${test} ${placeholder(params.length)}`);
+  }
+  const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
+  return { sql: `SELECT ${SUMMARY_COLUMNS} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`, params };
+}
+
+/** The deliveries (their seq) that a page of request rows points to, each once. */
+export function deliverySeqs(rows: Array<Record<string, Cell>>): number[] {
+  return [...new Set(rows.map((r) => r.delivery_seq).filter((s) => s !== null && s !== undefined).map(num))];
+}
+
+/** Request rows as summaries, each with the runs of its delivery (a duplicate's runs marked as such). */
+export function summariesWithRuns(rows: Array<Record<string, Cell>>, runRows: Array<Record<string, Cell>>): RequestSummary[] {
+  const bySeq = runsByDelivery(runRows);
+  return rows.map((r) => summaryFrom(r, (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate'))));
+}
+
+/** One request row as the log's detail view: its summary and runs, headers, body and the event it became (if any). */
+export function detailFrom(row: Record<string, Cell>, runs: RunView[], body: Buffer, event: Cell): RequestDetail {
+  return {
+    ...summaryFrom(row, runs),
+    path: String(row.path),
+    headers: JSON.parse(String(row.headers)) as Record<string, string>,
+    body,
+    bodyTruncated: body.length < num(row.body_size),
+    ...(event !== undefined && event !== null ? { triggerEvent: parseEvent(event) } : {}),
+  };
 }
 
 /** Groups run rows by delivery. */

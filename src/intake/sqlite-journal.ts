@@ -30,7 +30,7 @@ import {
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
-import { candidatesFor, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, runsByDelivery, str, summaryFrom, SUMMARY_COLUMNS } from './rows.js';
+import { candidatesFor, deliverySeqs, listRequestsQuery, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, str, summariesWithRuns, detailFrom } from './rows.js';
 import { asBuffer, openSqlite, type Row, type SqliteDb, type SqlValue, type Statement } from './sqlite-driver.js';
 
 const SCHEMA_VERSION = 1;
@@ -157,6 +157,13 @@ export class SqliteJournal implements Journal {
     readonly location: string,
   ) {
     const p = (sql: string): Statement => db.prepare(sql);
+    // The deliveries with a flag set (routes to hand to waits, recipes to match), leased until (now + lease).
+    const leasedClaim = (flag: 'route' | 'match_pending', lease: 'route_claimed_until' | 'match_claimed_until'): Statement =>
+      p(
+        `UPDATE deliveries SET ${lease} = ?
+         WHERE seq IN (SELECT seq FROM deliveries WHERE ${flag} = 1 AND (${lease} IS NULL OR ${lease} < ?) ORDER BY seq LIMIT ?)
+         RETURNING seq, event`,
+      );
     this.st = {
       insertDelivery: p(
         'INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, delivery_key) DO NOTHING RETURNING seq',
@@ -197,11 +204,7 @@ export class SqliteJournal implements Journal {
       waitState: p('SELECT state, matched_seq FROM waits WHERE id = ?'),
       exactWaiter: p('SELECT 1 AS x FROM wait_patterns WHERE source = ? AND is_glob = 0 AND pattern = ? LIMIT 1'),
       globWaiters: p('SELECT DISTINCT pattern FROM wait_patterns WHERE source = ? AND is_glob = 1'),
-      claimRoutes: p(
-        `UPDATE deliveries SET route_claimed_until = ?
-         WHERE seq IN (SELECT seq FROM deliveries WHERE route = 1 AND (route_claimed_until IS NULL OR route_claimed_until < ?) ORDER BY seq LIMIT ?)
-         RETURNING seq, event`,
-      ),
+      claimRoutes: leasedClaim('route', 'route_claimed_until'),
       candidates: p(
         `SELECT w.* FROM waits w WHERE w.state = 'waiting' AND w.after_seq < ? AND w.id IN (
            SELECT wait_id FROM wait_patterns WHERE source = ? AND ((is_glob = 0 AND pattern = ?) OR is_glob = 1))`,
@@ -209,11 +212,7 @@ export class SqliteJournal implements Journal {
       // Waits this delivery won as a routed event (not from a backlog scan: those have after_seq >= seq).
       matchedBy: p("SELECT * FROM waits WHERE matched_seq = ? AND state = 'matched' AND after_seq < ?"),
       routed: p('UPDATE deliveries SET route = 2, route_claimed_until = NULL WHERE seq = ?'),
-      claimUnmatched: p(
-        `UPDATE deliveries SET match_claimed_until = ?
-         WHERE seq IN (SELECT seq FROM deliveries WHERE match_pending = 1 AND (match_claimed_until IS NULL OR match_claimed_until < ?) ORDER BY seq LIMIT ?)
-         RETURNING seq, event`,
-      ),
+      claimUnmatched: leasedClaim('match_pending', 'match_claimed_until'),
       matched: p('UPDATE deliveries SET match_pending = 0, match_claimed_until = NULL WHERE seq = ? AND match_pending = 1'),
       noMatch: p("UPDATE requests SET verdict = 'no_match' WHERE delivery_seq = ?"),
     };
@@ -321,27 +320,26 @@ export class SqliteJournal implements Journal {
 
   claimRoutes(owner: string, max: number, leaseMs: number): Promise<RouteJob[]> {
     void owner;
-    return this.write(() => {
-      const now = Date.now();
-      const rows = this.st.claimRoutes!.all(now + leaseMs, now, max);
-      rows.sort((a, b) => num(a.seq) - num(b.seq));
-      return rows.map((r) => {
-        const seq = num(r.seq);
-        const event = parseEvent(r.event);
+    return this.write(() =>
+      this.claimFlagged(this.st.claimRoutes!, max, leaseMs).map(({ seq, event }) => {
         const found = [...this.st.candidates!.all(seq, event.source, event.type), ...this.st.matchedBy!.all(seq, seq)];
         return { seq, event, candidates: candidatesFor(found, event, seq) };
-      });
-    });
+      }),
+    );
   }
 
   claimUnmatched(owner: string, max: number, leaseMs: number): Promise<UnmatchedDelivery[]> {
     void owner;
-    return this.write(() => {
-      const now = Date.now();
-      return this.st.claimUnmatched!.all(now + leaseMs, now, max)
-        .map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) }))
-        .sort((a, b) => a.seq - b.seq);
-    });
+    return this.write(() => this.claimFlagged(this.st.claimUnmatched!, max, leaseMs));
+  }
+
+  /** Runs one of the two leased claims (inside a write); the deliveries in arrival order. */
+  private claimFlagged(claim: Statement, max: number, leaseMs: number): Array<{ seq: number; event: TriggerEvent }> {
+    const now = Date.now();
+    return claim
+      .all(now + leaseMs, now, max)
+      .map((r) => ({ seq: num(r.seq), event: parseEvent(r.event) }))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   attachRuns(seq: number, runs: Array<{ recipe: Recipe; workflowId: string }>): Promise<void> {
@@ -552,31 +550,13 @@ export class SqliteJournal implements Journal {
   }
 
   async listRequests(filter: RequestFilter): Promise<RequestSummary[]> {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (filter.source !== undefined) {
-      where.push('source = ?');
-      params.push(filter.source);
-    }
-    if (filter.verdict !== undefined) {
-      where.push('verdict = ?');
-      params.push(filter.verdict);
-    }
-    if (filter.since !== undefined) {
-      where.push('received_at >= ?');
-      params.push(filter.since);
-    }
-    if (filter.before !== undefined) {
-      where.push('id < ?');
-      params.push(filter.before);
-    }
-    const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`).all(...params);
-    const seqs = [...new Set(rows.map((r) => r.delivery_seq).filter((s): s is number | bigint => s !== null && s !== undefined).map(num))];
+    const { sql, params } = listRequestsQuery(filter, () => '?');
+    const rows = this.db.prepare(sql).all(...params);
+    const seqs = deliverySeqs(rows);
     const runRows = seqs.length ? this.db.prepare(`SELECT * FROM runs WHERE delivery_seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY recipe`).all(...seqs) : [];
-    const bySeq = runsByDelivery(runRows);
-    return rows.map((r) => summaryFrom(r, (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate'))));
+    return summariesWithRuns(rows, runRows);
   }
+
 
   async getRequest(id: string): Promise<RequestDetail | undefined> {
     const row = this.st.getRequest!.get(id);
@@ -589,14 +569,7 @@ export class SqliteJournal implements Journal {
     const runs = seq === undefined ? [] : this.st.runsOf!.all(seq).map((r) => runFrom(r, row.verdict === 'duplicate'));
     const body = asBuffer(row.body);
     const ev = seq === undefined ? undefined : this.st.deliveryEvent!.get(seq)?.event;
-    return {
-      ...summaryFrom(row, runs),
-      path: String(row.path),
-      headers: JSON.parse(String(row.headers)) as Record<string, string>,
-      body,
-      bodyTruncated: body.length < num(row.body_size),
-      ...(ev !== undefined && ev !== null ? { triggerEvent: parseEvent(ev) } : {}),
-    };
+    return detailFrom(row, runs, body, ev);
   }
 
   async prune(olderThan: number): Promise<number> {

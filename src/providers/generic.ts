@@ -7,7 +7,6 @@ import {
   badSignature,
   bodyHashId,
   decodeSignature,
-  flatHeaders,
   headerValue,
   hmac,
   isVerifyNone,
@@ -18,6 +17,7 @@ import {
   secretsOf,
   signatureHeader,
 } from './verify-core.js';
+import { flattenHeaders } from '../http/headers.js';
 import { mergeHeaders } from './fields.js';
 import type { Evaluate, Provider, WebhookRequest } from './types.js';
 
@@ -124,7 +124,7 @@ export const generic: Provider = {
   },
 
   describe(req, body, source, evaluate: Evaluate) {
-    const ctx = { body, headers: flatHeaders(req), query: req.query };
+    const ctx = { body, headers: flattenHeaders(req.headers), query: req.query };
     // With no `event:` every delivery is of one type; recipes match it with `event: webhook` or `*`.
     let type = 'webhook';
     if (source.event) {

@@ -18,7 +18,7 @@ import type { Provider } from './types.js';
 
 export type { Described, Evaluate, Handshake, Provider, SignInput, SignOutput, WebhookRequest } from './types.js';
 export { metaChallenge } from './meta.js';
-export { bodyHashId, flatHeaders } from './verify-core.js';
+export { bodyHashId } from './verify-core.js';
 export { credentialQueryParams };
 
 function withSourceRules(p: Provider): Provider {
@@ -41,8 +41,18 @@ const PRESETS: ReadonlyMap<string, Provider> = new Map(
 
 const ALIASES: ReadonlyMap<string, string> = new Map([['svix', 'standard-webhooks']]);
 
-/** Names a source may be called (or give as `provider:`) to use a preset, aliases included. */
-export const PRESET_NAMES: readonly string[] = Object.freeze([...PRESETS.keys(), ...ALIASES.keys()]);
+/**
+ * Names a source may be called (or give as `provider:`) to use a preset, each alias after its preset: the one
+ * list of presets. schema/sources.schema.json repeats it for editors (a unit test keeps them equal).
+ */
+export const PRESET_NAMES: readonly string[] = Object.freeze(
+  [...PRESETS.keys()].flatMap((name) => [name, ...[...ALIASES].filter(([, target]) => target === name).map(([alias]) => alias)]),
+);
+
+/** A source with a preset's name works without sources.yaml. */
+export function isPreset(name: string): boolean {
+  return PRESET_NAMES.includes(name);
+}
 
 /** The preset of that name; `svix` → the standard-webhooks preset. */
 export function getProvider(name: string): Provider | undefined {

@@ -1,5 +1,5 @@
 // Standard Webhooks (and Svix, whose headers are `svix-*`): `webhook-signature: v1,<base64> [v1,<base64>…]`,
-// HMAC-SHA256 over `<id>.<timestamp>.<raw body>` keyed by the base64-decoded part after `whsec_`.
+// signed as src/http/standard-webhooks.ts defines (HMAC-SHA256 over `<id>.<timestamp>.<raw body>`).
 import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_TOLERANCE_S,
@@ -7,38 +7,18 @@ import {
   checkTimestamp,
   decodeSignature,
   headerValue,
-  hmac,
   matchAny,
   missingHeader,
   secretsOf,
   signatureHeader,
 } from './verify-core.js';
+import { standardWebhooksKey, standardWebhooksKeyProblem, standardWebhooksMac } from '../http/standard-webhooks.js';
 import { mergeHeaders, noEventType, textAt, userHeader } from './fields.js';
 import { IngressError } from './errors.js';
 import type { SourceConfig } from '../core/types.js';
 import type { Provider, WebhookRequest } from './types.js';
 
 const LABEL = 'Standard Webhooks';
-
-const BASE64_KEY = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+)$/;
-
-/**
- * The HMAC key of a `whsec_<base64>` secret (the prefix is optional, as in the reference library);
- * undefined when the rest is not base64 or decodes to nothing — an empty key would let anyone sign.
- */
-export function standardWebhooksKey(secret: string): Buffer | undefined {
-  const text = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  if (!BASE64_KEY.test(text)) return undefined;
-  const key = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
-  return key.length > 0 ? key : undefined;
-}
-
-/** Why a secret cannot key Standard Webhooks, for load-time and request-time messages; undefined if it can. */
-export function standardWebhooksKeyProblem(secret: string): string | undefined {
-  if (standardWebhooksKey(secret) !== undefined) return undefined;
-  const shown = secret.length > 12 ? `${secret.slice(0, 10)}…` : secret;
-  return `"${shown}" gives no HMAC key: a Standard Webhooks secret is "whsec_" followed by the base64 of a non-empty key`;
-}
 
 /** The source's secrets that give a usable key; none → 401 naming where the secret comes from. */
 function usableSecrets(source: SourceConfig): string[] {
@@ -88,7 +68,7 @@ export const standardWebhooks: Provider = {
     }
     const ok = matchAny(secrets, given, (secret) => {
       const key = standardWebhooksKey(secret);
-      return key && hmac('sha256', key, `${id}.${ts}.`, req.rawBody);
+      return key && standardWebhooksMac(key, id, ts, req.rawBody);
     });
     if (!ok) throw badSignature(source, LABEL, sig.name, secrets.length);
     checkTimestamp(ts, `${p}-timestamp`, now, DEFAULT_TOLERANCE_S);
@@ -109,7 +89,7 @@ export const standardWebhooks: Provider = {
     const ts = String(Math.floor(now.getTime() / 1000));
     const key = standardWebhooksKey(secret);
     if (!key) throw new Error(`cannot sign as Standard Webhooks: ${standardWebhooksKeyProblem(secret) ?? ''}`);
-    const signature = hmac('sha256', key, `${id}.${ts}.`, body).toString('base64');
+    const signature = standardWebhooksMac(key, id, ts, body).toString('base64');
     return {
       headers: mergeHeaders({ 'Content-Type': contentType }, headers, {
         'webhook-id': id,

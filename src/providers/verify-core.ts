@@ -71,16 +71,6 @@ export function headerValue(req: WebhookRequest, name: string): string | undefin
   return v;
 }
 
-/** Headers as CEL and history see them: lower-case names, repeated values joined like HTTP does. */
-export function flatHeaders(req: WebhookRequest): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
 /** A query parameter from the parsed query, else from the public URL (both may be given). */
 export function queryParam(req: WebhookRequest, name: string): string | undefined {
   if (Object.hasOwn(req.query, name)) {

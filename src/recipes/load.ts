@@ -11,7 +11,8 @@ import { SCHEDULE_EVENT, SCHEDULE_SOURCE } from '../core/runtime-contract.js';
 import type { Recipe, SourceConfig } from '../core/types.js';
 import { OUTBOUND_KINDS, STEP_KINDS } from '../core/step-kinds.js';
 import { recipeValidator, schemaProblems } from './schema.js';
-import { isPreset, loadSourcesFile, PRESETS } from './sources.js';
+import { isPreset, PRESET_NAMES } from '../providers/index.js';
+import { loadSourcesFile } from './sources.js';
 import { YamlFile, type Path, type Problem } from './yaml.js';
 
 export type { Problem } from './yaml.js';
@@ -153,7 +154,7 @@ class RecipeChecker {
 
   source(path: Path, name: unknown): void {
     if (typeof name !== 'string' || name === '' || this.knownSource(name)) return;
-    this.add(this.y.at(path, `unknown source "${name}": not a preset (${PRESETS.join(', ')}) and not declared in sources.yaml`));
+    this.add(this.y.at(path, `unknown source "${name}": not a preset (${PRESET_NAMES.join(', ')}) and not declared in sources.yaml`));
   }
 
   steps(list: unknown, path: Path, scope: Scope): void {

@@ -3,24 +3,15 @@ import { readFileSync } from 'node:fs';
 import { ExprError, compileExpression } from '../core/expr.js';
 import { parseDuration } from '../core/duration.js';
 import type { GenericVerify, SourceConfig } from '../core/types.js';
-import { standardWebhooksKeyProblem } from '../providers/standard-webhooks.js';
+import { standardWebhooksKeyProblem } from '../http/standard-webhooks.js';
+import { isPreset } from '../providers/index.js';
 import { schemaProblems, sourcesValidator } from './schema.js';
 import { YamlFile, type Path, type Problem } from './yaml.js';
-
-/** Provider presets; a source with one of these names works without sources.yaml. */
-export const PRESETS = [
-  'meiqia', 'sendbird', 'github', 'stripe', 'slack', 'shopify', 'twilio',
-  'standard-webhooks', 'svix', 'generic', 'zoom', 'discord',
-] as const;
 
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** Names hookflow keeps for itself: `hookflow` (its own events) and `schedule` (fires of on.schedule). */
 export const RESERVED_SOURCES = ['hookflow', 'schedule'];
-
-export function isPreset(name: string): boolean {
-  return (PRESETS as readonly string[]).includes(name);
-}
 
 /** `<SOURCE>_WEBHOOK_SECRET`: the name upper-cased, every character other than a letter or digit made `_`. */
 export function secretEnvVar(source: string): string {

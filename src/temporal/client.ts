@@ -6,6 +6,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { createHash } from 'node:crypto';
+import { DEFAULT_START_TIMEOUT_MS } from '../config.js';
 import type { ResponseOutcome } from '../core/respond.js';
 import { FLOW_SIGNAL, FLOW_STATE_QUERY, FLOW_WORKFLOW, flowKeyOf, flowWorkflowId, hasFlowControl, type FlowArrival, type FlowInput, type FlowView } from '../core/flow.js';
 import { RESPOND_UPDATE, RESPONSE_QUERY, RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
@@ -49,7 +50,7 @@ export interface HookflowClientOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** Per-call deadline for starts and signals (ms): below common provider timeouts (Sendbird waits 5 s). */
+  /** Per-call deadline for starts and signals (ms); DEFAULT_START_TIMEOUT_MS when not given. */
   callTimeoutMs?: number;
   /** Payload encryption (HOOKFLOW_CODEC_KEYS), if configured. */
   dataConverter?: DataConverter;
@@ -76,7 +77,7 @@ export class HookflowClient {
     const { dataConverter: _dc, workerConnection, ...rest } = opts;
     if (workerConnection) {
       const client = new Client({ connection: workerConnection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
-      return new HookflowClient(workerConnection, client, { callTimeoutMs: 4_000, ...rest }, true);
+      return new HookflowClient(workerConnection, client, { callTimeoutMs: DEFAULT_START_TIMEOUT_MS, ...rest }, true);
     }
     const connection = await Connection.connect({
       address: opts.address,
@@ -86,7 +87,7 @@ export class HookflowClient {
       channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2_000 },
     });
     const client = new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
-    return new HookflowClient(connection, client, { callTimeoutMs: 4_000, ...rest });
+    return new HookflowClient(connection, client, { callTimeoutMs: DEFAULT_START_TIMEOUT_MS, ...rest });
   }
 
   get namespace(): string {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { gatherAttemptFacts } from '../activities/attempt-facts.js';
 import type { Attempted, OutboundActivities, JournalActivities } from '../core/runtime-contract.js';
 import type { OutboundInput } from '../core/types.js';
 import type { Logger } from '../log.js';
@@ -33,10 +34,13 @@ export function withAttempt(
     const attempt = Context.current().info.attempt;
     const stopTimer = metrics?.stepSeconds.startTimer({ kind });
     const log = logger?.child({ ...input.context, workflowId: input.workflowId, step: input.stepPath, kind, attempt });
+    // The one line of this attempt: what the activity noted (status, request, message id…) and its duration.
+    const facts: Record<string, unknown> = {};
+    const started = Date.now();
     try {
-      const result = await fn(input as OutboundInput<never>);
+      const result = await gatherAttemptFacts(facts, () => fn(input as OutboundInput<never>));
       metrics?.stepAttempts.inc({ kind, outcome: 'ok' });
-      log?.info('step attempt succeeded');
+      log?.info({ ...facts, duration_ms: Date.now() - started }, 'step attempt succeeded');
       return { result: result as Attempted['result'], attempt };
     } catch (err) {
       // Final: an error not worth retrying, or the last attempt the step's retry policy allows.
@@ -44,7 +48,7 @@ export function withAttempt(
       const final = (err instanceof ApplicationFailure && err.nonRetryable) || lastAttempt;
       metrics?.stepAttempts.inc({ kind, outcome: final ? 'failed' : 'retry' });
       log?.warn(
-        { err: err instanceof Error ? err.message : String(err), final },
+        { ...facts, duration_ms: Date.now() - started, err: err instanceof Error ? err.message : String(err), final },
         final ? (lastAttempt ? `step failed for good: attempt ${attempt} of ${input.maxAttempts}` : 'step attempt failed for good') : 'step attempt failed; Temporal retries it',
       );
       if (err instanceof ApplicationFailure) {

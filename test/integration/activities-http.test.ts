@@ -8,6 +8,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
+import { gatherAttemptFacts } from '../../src/activities/attempt-facts.js';
 import { NON_RETRYABLE_ERROR_TYPES, createActivities } from '../../src/activities/index.js';
 import type { HttpParams, OutboundInput, SecretField } from '../../src/core/types.js';
 import * as httpSink from '../helpers/http-sink.js';
@@ -353,16 +354,15 @@ describe('http activity: a secret is redacted in every form it takes, before any
     await sink.close();
   });
 
-  /** Runs one http step whose url is `prefix + secret TOKEN + suffix`; returns its failure or result as text, and the log lines. */
+  /** Runs one http step whose url is `prefix + secret TOKEN + suffix`; returns its failure or result as text, and what the attempt's log line gets from the activity. */
   async function attempt(url: [string, string], secret = 'TOKEN', env: Record<string, string> = secretEnv): Promise<{ text: string; logs: string }> {
-    const lines: string[] = [];
-    const logger = { info: (o: object, m?: string) => void lines.push(JSON.stringify(o) + (m ?? '')), warn: (o: object, m?: string) => void lines.push(JSON.stringify(o) + (m ?? '')) };
-    const acts = createActivities({ env, logger });
+    const facts: Record<string, unknown> = {};
+    const acts = createActivities({ env });
     try {
-      const result = await run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [url[0], { secret }, url[1]] }]));
-      return { text: JSON.stringify(result), logs: lines.join('\n') };
+      const result = await gatherAttemptFacts(facts, () => run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [url[0], { secret }, url[1]] }])));
+      return { text: JSON.stringify(result), logs: JSON.stringify(facts) };
     } catch (err) {
-      return { text: (err as Error).message, logs: lines.join('\n') };
+      return { text: (err as Error).message, logs: JSON.stringify(facts) };
     }
   }
 

@@ -247,11 +247,12 @@ describe('metrics and logs of a working hookflow', () => {
     assert.ok(!JSON.stringify(refused).includes('guess'), 'the wrong token must not be logged');
   });
 
-  test("the worker's lines about a step carry the workflow id, step path and attempt", () => {
-    const steps = lines.filter((l) => l.msg === 'http step answered' && l.workflowId === 'charge/shop/B-2');
-    assert.deepEqual(steps.map((l) => [l.stepPath, l.attempt, l.status]), [
-      ['capture', 1, 503],
-      ['capture', 2, 200],
+  test("each attempt of a step is one worker line with the workflow id, step path, attempt and status", () => {
+    const steps = lines.filter((l) => l.workflowId === 'charge/shop/B-2' && l.step === 'capture' && l.kind === 'http');
+    assert.deepEqual(steps.map((l) => [l.msg, l.attempt, l.status]), [
+      ['step attempt failed; Temporal retries it', 1, 503],
+      ['step attempt succeeded', 2, 200],
     ]);
+    for (const l of steps) assert.match(String(l.request), /^POST http:\/\/\S+\/charge$/, 'the line names the request it sent');
   });
 });

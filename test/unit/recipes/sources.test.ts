@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpolateEnv, loadSourcesFile, parseSize, PRESETS, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
+import { PRESET_NAMES } from '../../../src/providers/index.js';
+import { interpolateEnv, loadSourcesFile, parseSize, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
 import { formatProblem } from '../../../src/recipes/load.js';
 import type { SourceConfig } from '../../../src/core/types.js';
 
@@ -39,7 +40,7 @@ test('a preset needs no file: its secrets come from <SOURCE>_WEBHOOK_SECRET, com
   assert.deepEqual(resolveSource('stripe', new Map(), env)?.secrets, []);
   assert.equal(resolveSource('stripe', new Map(), env)?.secretOrigin, 'STRIPE_WEBHOOK_SECRET');
   assert.equal(resolveSource('unknown-thing', new Map(), env), undefined);
-  for (const p of PRESETS) assert.equal(resolveSource(p, new Map(), {})?.provider, p);
+  for (const p of PRESET_NAMES) assert.equal(resolveSource(p, new Map(), {})?.provider, p);
   const declared: SourceConfig = { name: 'github', provider: 'generic', secrets: ['s'], secretOrigin: 'X', maxBody: 10 };
   assert.equal(resolveSource('github', new Map([['github', declared]]), env), declared, 'sources.yaml wins over the preset');
 });
