@@ -1,8 +1,8 @@
 // The `push` step: Web Push (VAPID, payload encrypted by the web-push library) or Firebase Cloud
 // Messaging HTTP v1. An expired subscription/token is reported as `SubscriptionGone`, so a recipe
 // (or the person reading the run) knows to delete it rather than retry.
-import { createSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import jws from 'jws';
 import webpush from 'web-push';
 import type { Json, OutboundInput, PushParams, PushResult } from '../core/types.js';
 import { PERMANENT, TRANSIENT, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
@@ -170,15 +170,13 @@ async function loadServiceAccount(env: Env): Promise<ServiceAccount> {
   return { ...(parsed as ServiceAccount), token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token' };
 }
 
-const b64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
-
 /** The RS256 JWT assertion of the OAuth 2.0 JWT-bearer grant (RFC 7523) Google expects. */
 export function serviceAccountAssertion(account: ServiceAccount, nowSeconds: number): string {
-  const header = { alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) };
-  const claims = { iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat: nowSeconds, exp: nowSeconds + 3600 };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const signature = createSign('RSA-SHA256').update(signingInput).sign(account.private_key);
-  return `${signingInput}.${b64url(signature)}`;
+  return jws.sign({
+    header: { alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) },
+    payload: { iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat: nowSeconds, exp: nowSeconds + 3600 },
+    privateKey: account.private_key,
+  });
 }
 
 export class FcmTokenCache {
