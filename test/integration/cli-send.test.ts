@@ -166,6 +166,21 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
     assert.match(r.stderr, /usage: hookflow send <source> <payload-file>/);
   });
 
+  test('an unknown option or a bad --header: the option named with the usage, exit 1, no stack trace', async () => {
+    for (const [args, said] of [
+      [['send', 'github', fixture('github/push.json'), '--urll', `${base}/hooks/github`], "hookflow send: Unknown option '--urll'"],
+      [['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event'], 'hookflow explain: --header needs "Name: value", got "X-GitHub-Event"'],
+      [['replay', '--request'], "hookflow replay: Option '--request <value>' argument missing"],
+      [['serve', '--port', '9'], "hookflow serve: Unknown option '--port'"],
+    ] as const) {
+      const r = await hookflow([...args], env);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.ok(r.stderr.startsWith(`${said}\nusage: hookflow ${args[0]}`), r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace instead of a message');
+      assert.equal(r.stdout, '', 'nothing sent or printed');
+    }
+  });
+
   test('explain prints the recipe that would start and why the others would not', async () => {
     const r = await hookflow(['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event:push', '--header', 'X-GitHub-Delivery:d-1'], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
