@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import jws from 'jws';
 import webpush from 'web-push';
+import { isDuration, parseDuration } from '../core/duration.js';
 import type { Json, OutboundInput, PushParams, PushResult } from '../core/types.js';
 import { PERMANENT, TRANSIENT, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
 import { idempotencyKey, shortStableId } from './ids.js';
@@ -28,19 +29,15 @@ export interface PushActivityDeps {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/** `ttl` in seconds: a number, digits, or a duration like `90s`, `30m`, `12h`, `2d`. */
+/** `ttl` in seconds: a number, digits, or a recipe duration like `90s`, `30m`, `12h`, `2d`, `1h30m`. */
 export function parseTtlSeconds(ttl: number | string | undefined): number | undefined {
   if (ttl === undefined) return undefined;
   if (typeof ttl === 'number') {
     if (Number.isFinite(ttl) && ttl >= 0) return Math.floor(ttl);
-  } else {
-    const m = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(ttl);
-    if (m) {
-      const n = Number(m[1]);
-      const unit = m[2] ?? 's';
-      const factor: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
-      return Math.floor(n * (factor[unit] as number));
-    }
+  } else if (/^\s*\d+\s*$/.test(ttl)) {
+    return Number(ttl);
+  } else if (isDuration(ttl)) {
+    return Math.floor(parseDuration(ttl) / 1000);
   }
   throw permanentFailure(PERMANENT.invalidParams, `push step: ttl ${JSON.stringify(ttl)} is not a number of seconds or a duration like 1h`);
 }

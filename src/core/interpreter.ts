@@ -5,7 +5,7 @@
 import { FIELD_ESCAPERS } from './escape.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import {
   CHUNK_ITERATIONS,
   jsonBytes,
@@ -152,13 +152,6 @@ export function resolveRetry(retry: RetryPolicy | undefined): ResolvedRetry {
   };
 }
 
-function formatMs(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
 /** A duration as written (`5m`) or from a template (`{{ event.wait }}`). */
 function durationOf(text: string, ctx: Record<string, unknown>): number {
   return parseDuration(text.includes('{{') ? String(renderTemplate(text, ctx)) : text);
@@ -252,7 +245,7 @@ export class Interpreter {
       const result: Json = got
         ? { source: got.source, type: got.type, id: got.id, received_at: got.received_at, body: got.body, headers: got.headers }
         : null;
-      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
+      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatDuration(timeoutMs)}` };
     },
     fail: async (step, scope, path) => {
       const message = String(renderTemplate(step.fail, scope.ctx) ?? 'failed');
