@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpolateEnv, loadSourcesFile, parseSize, PRESETS, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
+import { interpolateEnv, loadSourcesFile, PRESETS, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
 import { formatProblem } from '../../../src/recipes/load.js';
+import { parseSize } from '../../../src/http/size.js';
 import type { SourceConfig } from '../../../src/core/types.js';
 
 const envVars: Array<[string, string]> = [
