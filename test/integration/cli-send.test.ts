@@ -126,13 +126,25 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   }
 
   // Twilio signs the URL it was given (PUBLIC_URL); `--url` says where to post, e.g. straight to the
-  // server behind the proxy. The CLI signs the --url instead, so this is refused: see the report
-  // (src/cli/commands.ts sendCommand should sign `${config.publicUrl}/hooks/<source>`).
+  // server behind the proxy. The CLI signs `${PUBLIC_URL}/hooks/<source>`, not the --url.
   test('send twilio --url <the server behind the proxy>: signed for PUBLIC_URL, as Twilio would', async () => {
     const direct = base.replace('localhost', '127.0.0.1');
     const r = await hookflow(['send', 'twilio', fixture('twilio/status-delivered.form'), '--url', `${direct}/hooks/twilio`], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(answerOf(r).event.type, 'message.delivered');
+  });
+
+  test('send to a source without a secret: said, posted unsigned, accepted', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-cli-ops-')), 'deploy.json');
+    writeFileSync(file, JSON.stringify({ kind: 'deploy' }));
+    const r = await hookflow(['send', 'ops', file, '--url', `${base}/hooks/ops`], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [note, status, ...answer] = r.stdout.trim().split('\n');
+    assert.match(note!, /^\(no secret for ops: .+; sending unsigned\)$/);
+    assert.match(status!, /^200 OK {2}deploy\.json → http:\/\/localhost:\d+\/hooks\/ops$/);
+    const parsed = JSON.parse(answer.join('\n'));
+    assert.equal(parsed.accepted, true);
+    assert.equal(parsed.runs[0].recipe, name('ops'));
   });
 
   test('send --header X-GitHub-Event and X-GitHub-Delivery are honoured', async () => {
