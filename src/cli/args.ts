@@ -4,9 +4,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** A command line the command cannot run: main prints the message alone and exits 1. */
+/** A command line the command cannot run: main prints the message alone and exits 1 (0 for `--help`). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -20,6 +23,8 @@ export const HEADER_OPTION = { header: { type: 'string', short: 'H', multiple: t
  * command's usage line (`hookflow send <source> …`): its first two words name the command.
  */
 export function parseCommand<O extends Options>(argv: string[], options: O, usage: string, maxPositionals = 0) {
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')) throw new UsageError(`usage: ${usage}`, 0);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: maxPositionals > 0, strict: true });

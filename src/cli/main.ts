@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Roles } from '../app/hookflow.js';
 import { loadConfig, loadDotEnv } from '../config.js';
-import { parseCommand } from './args.js';
+import { UsageError, parseCommand } from './args.js';
 
 const USAGE = `hookflow — webhooks in, durable automations out
 
@@ -28,6 +28,8 @@ usage:
                                  bulk replay (--dry-run lists what would be replayed)
   hookflow replay <workflowId>   run a past run's event through its recipe again (new run id)
   hookflow ensure-temporal       find or build the Temporal CLI into .hookflow/bin
+
+  hookflow <command> --help      the command's usage
 `;
 
 const say = (line: string): void => {
@@ -165,6 +167,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof UsageError && err.exitCode === 0) {
+      process.stdout.write(`${err.message}\n`);
+      return;
+    }
     if (err instanceof Error && (err.name === 'RecipeLoadError' || err.name === 'StartupError' || err.name === 'UsageError')) say(err.message);
     else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

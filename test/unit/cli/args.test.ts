@@ -31,6 +31,13 @@ describe('parseCommand', () => {
     assert.throws(() => parseCommand(['x'], {}, 'hookflow serve'), (e: unknown) => e instanceof UsageError && /^hookflow serve: Unexpected argument 'x'/.test(e.message));
   });
 
+  test('--help or -h anywhere before `--`: the usage, to be printed with exit 0', () => {
+    for (const argv of [['--help'], ['github', '-h'], ['--bogus', '--help']]) {
+      assert.throws(() => parseCommand(argv, SEND, USAGE, 2), (e: unknown) => e instanceof UsageError && e.exitCode === 0 && e.message === `usage: ${USAGE}`, argv.join(' '));
+    }
+    assert.deepEqual(parseCommand(['github', '--', '-h'], SEND, USAGE, 2).positionals, ['github', '-h']);
+  });
+
   test('boolean options', () => {
     assert.equal(parseCommand(['--dev'], { dev: { type: 'boolean' } }, 'hookflow start [--dev]').values.dev, true);
     assert.equal(parseCommand([], { dev: { type: 'boolean' } }, 'hookflow start [--dev]').values.dev, undefined);
