@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import { formatSize, parseSize } from '../../src/http/size.js';
 
 const formatted: Array<[number, string]> = [
-  [100, '100 B'], [1024, '1 KiB'], [1536, '1.5 KiB'], [10 * 1024, '10 KiB'], [1024 * 1024, '1 MiB'], [1.5 * 1024 * 1024, '1.5 MiB'], [5 * 1024 ** 3, '5 GiB'],
+  [100, '100 B'],
+  [1024, '1 KiB'],
+  [1536, '1.5 KiB'],
+  [10 * 1024, '10 KiB'],
+  [1024 * 1024, '1 MiB'],
+  [1.5 * 1024 * 1024, '1.5 MiB'],
+  [5 * 1024 ** 3, '5 GiB'],
 ];
 for (const [n, text] of formatted) {
   test(`formatSize(${n}) = ${text}, which parseSize reads back`, () => {

@@ -23,17 +23,27 @@ describe('parseCommand', () => {
   ];
   for (const [what, argv, message] of refused) {
     test(`refuses ${what}, with the usage`, () => {
-      assert.throws(() => parseCommand(argv, SEND, USAGE, 2), (e: unknown) => e instanceof UsageError && message.test(e.message));
+      assert.throws(
+        () => parseCommand(argv, SEND, USAGE, 2),
+        (e: unknown) => e instanceof UsageError && message.test(e.message),
+      );
     });
   }
 
   test('a command without positionals refuses one (Node names it)', () => {
-    assert.throws(() => parseCommand(['x'], {}, 'hookflow serve'), (e: unknown) => e instanceof UsageError && /^hookflow serve: Unexpected argument 'x'/.test(e.message));
+    assert.throws(
+      () => parseCommand(['x'], {}, 'hookflow serve'),
+      (e: unknown) => e instanceof UsageError && /^hookflow serve: Unexpected argument 'x'/.test(e.message),
+    );
   });
 
   test('--help or -h anywhere before `--`: the usage, to be printed with exit 0', () => {
     for (const argv of [['--help'], ['github', '-h'], ['--bogus', '--help']]) {
-      assert.throws(() => parseCommand(argv, SEND, USAGE, 2), (e: unknown) => e instanceof UsageError && e.exitCode === 0 && e.message === `usage: ${USAGE}`, argv.join(' '));
+      assert.throws(
+        () => parseCommand(argv, SEND, USAGE, 2),
+        (e: unknown) => e instanceof UsageError && e.exitCode === 0 && e.message === `usage: ${USAGE}`,
+        argv.join(' '),
+      );
     }
     assert.deepEqual(parseCommand(['github', '--', '-h'], SEND, USAGE, 2).positionals, ['github', '-h']);
   });
@@ -54,7 +64,11 @@ describe('headersOf', () => {
   });
   for (const bad of ['no-colon', ': value', '']) {
     test(`refuses ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => headersOf([bad], USAGE), (e: unknown) => e instanceof UsageError && e.message.includes(`--header needs "Name: value", got ${JSON.stringify(bad)}`) && e.message.includes(`usage: ${USAGE}`));
+      assert.throws(
+        () => headersOf([bad], USAGE),
+        (e: unknown) =>
+          e instanceof UsageError && e.message.includes(`--header needs "Name: value", got ${JSON.stringify(bad)}`) && e.message.includes(`usage: ${USAGE}`),
+      );
     });
   }
 });
