@@ -1,9 +1,10 @@
 // The `push` step: Web Push (VAPID, payload encrypted by the web-push library) or Firebase Cloud
 // Messaging HTTP v1. An expired subscription/token is reported as `SubscriptionGone`, so a recipe
 // (or the person reading the run) knows to delete it rather than retry.
-import { createSign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import jws from 'jws';
 import webpush from 'web-push';
+import { isDuration, parseDuration } from '../core/duration.js';
 import type { Json, OutboundInput, PushParams, PushResult } from '../core/types.js';
 import { noteAttempt } from './attempt-facts.js';
 import { PERMANENT, TRANSIENT, isRetryableStatus, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
@@ -28,19 +29,15 @@ export interface PushActivityDeps {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/** `ttl` in seconds: a number, digits, or a duration like `90s`, `30m`, `12h`, `2d`. */
+/** `ttl` in seconds: a number, digits, or a recipe duration like `90s`, `30m`, `12h`, `2d`, `1h30m`. */
 export function parseTtlSeconds(ttl: number | string | undefined): number | undefined {
   if (ttl === undefined) return undefined;
   if (typeof ttl === 'number') {
     if (Number.isFinite(ttl) && ttl >= 0) return Math.floor(ttl);
-  } else {
-    const m = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/.exec(ttl);
-    if (m) {
-      const n = Number(m[1]);
-      const unit = m[2] ?? 's';
-      const factor: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
-      return Math.floor(n * (factor[unit] as number));
-    }
+  } else if (/^\s*\d+\s*$/.test(ttl)) {
+    return Number(ttl);
+  } else if (isDuration(ttl)) {
+    return Math.floor(parseDuration(ttl) / 1000);
   }
   throw permanentFailure(PERMANENT.invalidParams, `push step: ttl ${JSON.stringify(ttl)} is not a number of seconds or a duration like 1h`);
 }
@@ -170,15 +167,13 @@ async function loadServiceAccount(env: Env): Promise<ServiceAccount> {
   return { ...(parsed as ServiceAccount), token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token' };
 }
 
-const b64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
-
 /** The RS256 JWT assertion of the OAuth 2.0 JWT-bearer grant (RFC 7523) Google expects. */
 export function serviceAccountAssertion(account: ServiceAccount, nowSeconds: number): string {
-  const header = { alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) };
-  const claims = { iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat: nowSeconds, exp: nowSeconds + 3600 };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const signature = createSign('RSA-SHA256').update(signingInput).sign(account.private_key);
-  return `${signingInput}.${b64url(signature)}`;
+  return jws.sign({
+    header: { alg: 'RS256', typ: 'JWT', ...(account.private_key_id ? { kid: account.private_key_id } : {}) },
+    payload: { iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat: nowSeconds, exp: nowSeconds + 3600 },
+    privateKey: account.private_key,
+  });
 }
 
 export class FcmTokenCache {

@@ -10,9 +10,10 @@ import type { Config } from '../config.js';
 import { IngressError } from '../ingress/errors.js';
 import { parseBody } from '../ingress/parse-body.js';
 import { getProvider, type WebhookRequest } from '../providers/index.js';
+import { signDelivery } from '../providers/sign-delivery.js';
 import { RecipeSet } from '../recipes/recipe-set.js';
 import { formatProblem } from '../recipes/load.js';
-import { contentTypeFor, parseArgs } from './args.js';
+import { HEADER_OPTION, contentTypeFor, headersOf, parseCommand, usageError } from './args.js';
 
 type Out = (line: string) => void;
 
@@ -70,15 +71,17 @@ function loadValidSaying(dir: string, env: Record<string, string | undefined>, o
 
 /** `hookflow explain <source> <payload> [--header K:V]`: which recipes would start, and why the others would not. */
 export async function explainCommand(config: Config, argv: string[], out: Out): Promise<number> {
-  const args = parseArgs(argv);
-  const [sourceName, file] = args.positionals;
-  if (!sourceName || !file) throw new Error('usage: hookflow explain <source> <payload-file> [--header K:V]');
+  const usage = 'hookflow explain <source> <payload-file> [--header K:V]';
+  const { values, positionals } = parseCommand(argv, HEADER_OPTION, usage, 2);
+  const [sourceName, file] = positionals;
+  if (!sourceName || !file) throw usageError(usage);
+  const given = headersOf(values.header, usage);
   const set = loadValidSaying(config.recipesDir, config.env, out);
   const source = set.source(sourceName);
   if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const provider = getProvider(source.provider);
   if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
-  const req = requestFrom(config, sourceName, file, { ...headersFileFor(file)?.headers, ...args.headers });
+  const req = requestFrom(config, sourceName, file, { ...headersFileFor(file)?.headers, ...given });
   const body = parseBody(req.rawBody, req.headers['content-type'] as string, 'POST', {});
   let described;
   try {
@@ -101,37 +104,25 @@ export async function explainCommand(config: Config, argv: string[], out: Out): 
 
 /** `hookflow send <source> <payload> [--header K:V] [--url U]`: signs like the provider and posts. */
 export async function sendCommand(config: Config, argv: string[], out: Out): Promise<number> {
-  const args = parseArgs(argv);
-  const [sourceName, file] = args.positionals;
-  if (!sourceName || !file) throw new Error('usage: hookflow send <source> <payload-file> [--header K:V] [--url U]');
+  const usage = 'hookflow send <source> <payload-file> [--header K:V] [--url U]';
+  const { values, positionals } = parseCommand(argv, { ...HEADER_OPTION, url: { type: 'string' } }, usage, 2);
+  const [sourceName, file] = positionals;
+  if (!sourceName || !file) throw usageError(usage);
+  const given = headersOf(values.header, usage);
   const set = loadValidSaying(config.recipesDir, config.env, out);
   const source = set.source(sourceName);
   if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
-  const provider = getProvider(source.provider);
-  if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
   const body = readFileSync(file);
   // A fixture's headers (X-GitHub-Event, a delivery id, …) beside it in <name>.headers.json; --header wins.
   const fixtureHeaders = headersFileFor(file);
-  if (fixtureHeaders) {
-    args.headers = { ...fixtureHeaders.headers, ...args.headers };
-  }
+  const headers = { ...fixtureHeaders?.headers, ...given };
   // Providers that sign the URL (Twilio) sign the public one, wherever the request is really sent.
-  const target = new URL(args.flags.url ?? `${config.publicUrl}/hooks/${sourceName}`);
-  const publicUrl = new URL(`${config.publicUrl}/hooks/${sourceName}`);
-  publicUrl.search = target.search;
-  const secret = source.secrets[0];
-  const contentType = contentTypeFor(file, args.headers);
-  let headers: Record<string, string> = { 'content-type': contentType, ...args.headers };
-  if (secret !== undefined) {
-    const signed = provider.sign({ body, secret, url: publicUrl.toString(), contentType, now: new Date(), headers: args.headers, source });
-    headers = signed.headers;
-    if (signed.url) target.search = new URL(signed.url).search; // e.g. Twilio's bodySHA256
-  } else {
-    out(`(no secret for ${sourceName}: ${source.secretOrigin}; sending unsigned)`);
-  }
-  const res = await fetch(target, { method: 'POST', headers, body });
+  const publicUrl = `${config.publicUrl}/hooks/${sourceName}`;
+  const delivery = signDelivery({ source, body, contentType: contentTypeFor(file, headers), target: values.url ?? publicUrl, publicUrl, headers });
+  if (!delivery.signed) out(`(no secret for ${sourceName}: ${source.secretOrigin}; sending unsigned)`);
+  const res = await fetch(delivery.url, { method: 'POST', headers: delivery.headers, body });
   const text = await res.text();
-  out(`${res.status} ${res.statusText}  ${path.basename(file)}${fixtureHeaders ? ` (headers from ${path.basename(fixtureHeaders.file)})` : ''} → ${target}`);
+  out(`${res.status} ${res.statusText}  ${path.basename(file)}${fixtureHeaders ? ` (headers from ${path.basename(fixtureHeaders.file)})` : ''} → ${delivery.url}`);
   out(text);
   return res.ok ? 0 : 1;
 }
@@ -157,8 +148,9 @@ export function headersFileFor(file: string): { file: string; headers: Record<st
 
 /** `hookflow replay <workflowId>`: the event of a past run, through the recipe again (as it is now), as a new run. */
 export async function replayCommand(config: Config, argv: string[], out: Out): Promise<number> {
-  const [workflowId] = parseArgs(argv).positionals;
-  if (!workflowId) throw new Error('usage: hookflow replay <workflowId>');
+  const usage = 'hookflow replay <workflowId>';
+  const [workflowId] = parseCommand(argv, {}, usage, 1).positionals;
+  if (!workflowId) throw usageError(usage);
   const { HookflowClient } = await import('../temporal/client.js');
   const { dataConverterFromEnv, codecFromEnv, ENCODING_ENCRYPTED, CODEC_KEYS_ENV } = await import('../temporal/codec.js');
   // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.

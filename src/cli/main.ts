@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Roles } from '../app/hookflow.js';
 import { loadConfig, loadDotEnv } from '../config.js';
+import { UsageError, parseCommand } from './args.js';
 
 const USAGE = `hookflow — webhooks in, durable automations out
 
@@ -27,6 +28,8 @@ usage:
                                  bulk replay (--dry-run lists what would be replayed)
   hookflow replay <workflowId>   run a past run's event through its recipe again (new run id)
   hookflow ensure-temporal       find or build the Temporal CLI into .hookflow/bin
+
+  hookflow <command> --help      the command's usage
 `;
 
 const say = (line: string): void => {
@@ -85,18 +88,21 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start':
       // --dev: the development outbox (email, SMS, push and http to hosts not allowed are captured, not sent).
-      if (rest.includes('--dev')) process.env.HOOKFLOW_OUTBOX = '1';
+      if (parseCommand(rest, { dev: { type: 'boolean' } }, 'hookflow start [--dev]').values.dev) process.env.HOOKFLOW_OUTBOX = '1';
       await run({ ingress: true, worker: true });
       return -1;
     case 'serve':
+      parseCommand(rest, {}, 'hookflow serve');
       await run({ ingress: true, worker: false });
       return -1;
     case 'worker':
+      parseCommand(rest, {}, 'hookflow worker');
       await run({ ingress: false, worker: true });
       return -1;
     case 'validate': {
+      const [given] = parseCommand(rest, {}, 'hookflow validate [dir]', 1).positionals;
       const { formatProblem, loadRecipes } = await import('../recipes/load.js');
-      const dir = path.resolve(rest[0] ?? loadConfig().recipesDir);
+      const dir = path.resolve(given ?? loadConfig().recipesDir);
       const { missingSettings } = await import('../app/preflight.js');
       const { recipes, problems } = loadRecipes(dir, process.env);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
@@ -110,8 +116,10 @@ async function main(argv: string[]): Promise<number> {
       say(`${recipes.length} recipe(s) in ${dir}: all valid${warnings.length ? `; ${warnings.length} setting(s) missing in this environment (warnings above)` : ''}`);
       return 0;
     }
-    case 'test':
-      return (await import('./commands.js')).testCommand(path.resolve(rest[0] ?? loadConfig().recipesDir), process.env, (l) => process.stdout.write(`${l}\n`));
+    case 'test': {
+      const [given] = parseCommand(rest, {}, 'hookflow test [dir]', 1).positionals;
+      return (await import('./commands.js')).testCommand(path.resolve(given ?? loadConfig().recipesDir), process.env, (l) => process.stdout.write(`${l}\n`));
+    }
     case 'explain':
       return (await import('./commands.js')).explainCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'send':
@@ -119,11 +127,9 @@ async function main(argv: string[]): Promise<number> {
     case 'requests':
       return (await import('./requests.js')).requestsCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'replay':
-      if (rest.some((a) => a.startsWith('--request') || a.startsWith('--source'))) {
-        return (await import('./requests.js')).replayRequestsCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
-      }
-      return (await import('./commands.js')).replayCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
+      return (await import('./requests.js')).replayRequestsCommand(loadConfig(), rest, (l) => process.stdout.write(`${l}\n`));
     case 'ensure-temporal': {
+      parseCommand(rest, {}, 'hookflow ensure-temporal');
       const { ensureTemporalCli, cliVersion } = await import('../temporal/cli-binary.js');
       const found = await ensureTemporalCli({ home: process.cwd(), log: say });
       if (!found) {
@@ -161,7 +167,11 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof Error && (err.name === 'RecipeLoadError' || err.name === 'StartupError')) say(err.message);
+    if (err instanceof UsageError && err.exitCode === 0) {
+      process.stdout.write(`${err.message}\n`);
+      return;
+    }
+    if (err instanceof Error && (err.name === 'RecipeLoadError' || err.name === 'StartupError' || err.name === 'UsageError')) say(err.message);
     else say(`hookflow: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

@@ -1,8 +1,8 @@
 // `hookflow requests`, `hookflow requests show` and `hookflow replay --request/--source`: clients of a
 // running hookflow's request-log API (/api), so they work the same against SQLite or PostgreSQL,
 // on this machine or another (HOOKFLOW_URL and HOOKFLOW_ADMIN_TOKEN).
-import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
+import { parseCommand, usageError } from './args.js';
 
 type Out = (line: string) => void;
 
@@ -84,21 +84,16 @@ function pad(s: string, n: number): string {
 
 /** `hookflow requests [--source S] [--verdict V] [--since 1h] [--limit N] [--json]` and `requests show <id>`. */
 export async function requestsCommand(config: Config, argv: string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      source: { type: 'string' },
-      verdict: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-      url: { type: 'string' },
-    },
-  });
+  const usage = 'hookflow requests [--source S] [--verdict V] [--since 1h] [--limit N] [--json] | hookflow requests show <id> [--json]';
+  const { values, positionals } = parseCommand(
+    argv,
+    { source: { type: 'string' }, verdict: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } },
+    usage,
+    2,
+  );
   if (positionals[0] === 'show') {
     const id = positionals[1];
-    if (!id) throw new Error('usage: hookflow requests show <request id> [--json]');
+    if (!id) throw usageError('hookflow requests show <request id> [--json]');
     const d = await api<DetailJson>(config, values.url, `/api/requests/${encodeURIComponent(id)}`);
     if (values.json) {
       out(JSON.stringify(d, null, 2));
@@ -107,7 +102,7 @@ export async function requestsCommand(config: Config, argv: string[], out: Out):
     showDetail(d, out);
     return 0;
   }
-  if (positionals.length > 0) throw new Error(`unknown argument "${positionals[0]}": use "hookflow requests [--source S] [--verdict V] [--since 1h] [--limit N] [--json]" or "hookflow requests show <id>"`);
+  if (positionals.length > 0) throw usageError(usage, `unexpected argument "${positionals[0]}"`);
   const q = new URLSearchParams();
   for (const k of ['source', 'verdict', 'since', 'limit'] as const) if (values[k]) q.set(k, values[k]!);
   const { requests } = await api<{ requests: RequestJson[] }>(config, values.url, `/api/requests?${q}`);
@@ -148,11 +143,15 @@ function showDetail(d: DetailJson, out: Out): void {
   }
 }
 
-/** `hookflow replay --request <id> [--recipe R]` or `hookflow replay --source S [--recipe R] [--since T] [--verdict V] [--failed] [--dry-run]`. */
+/**
+ * `hookflow replay --request <id> [--recipe R]`, `hookflow replay --source S [--recipe R] [--since T] [--verdict V] [--failed] [--dry-run]`,
+ * or `hookflow replay <workflowId>` (handed to replayCommand: it talks to Temporal, not to the API).
+ */
 export async function replayRequestsCommand(config: Config, argv: string[], out: Out): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const usage = 'hookflow replay --request <id> [--recipe R] | --source S [--recipe R] [--since T] [--verdict V] [--failed] [--dry-run] | <workflowId>';
+  const { values, positionals } = parseCommand(
+    argv,
+    {
       request: { type: 'string' },
       source: { type: 'string' },
       recipe: { type: 'string' },
@@ -164,7 +163,15 @@ export async function replayRequestsCommand(config: Config, argv: string[], out:
       json: { type: 'boolean' },
       url: { type: 'string' },
     },
-  });
+    usage,
+    1,
+  );
+  if (positionals.length > 0) {
+    if (values.request || values.source) throw usageError(usage, `a workflow id ("${positionals[0]}") and --request/--source are two kinds of replay: give one`);
+    const options = Object.keys(values).map((k) => `--${k}`);
+    if (options.length > 0) throw usageError(usage, `replay <workflowId> takes no options (got ${options.join(', ')})`);
+    return (await import('./commands.js')).replayCommand(config, positionals, out);
+  }
   if (values.request) {
     const r = await api<{ request: string; recipes: string[]; runs: RunJson[] }>(config, values.url, `/api/requests/${encodeURIComponent(values.request)}/replay`, {
       method: 'POST',
@@ -175,7 +182,7 @@ export async function replayRequestsCommand(config: Config, argv: string[], out:
     else for (const run of r.runs) out(`replayed ${values.request} → ${run.workflowId} (${run.state})${run.url ? `  ${run.url}` : ''}`);
     return 0;
   }
-  if (!values.source) throw new Error('usage: hookflow replay --request <id> | --source S [--recipe R] [--since T] [--verdict V] [--failed] [--dry-run] | <workflowId>');
+  if (!values.source) throw usageError(usage);
   const body = {
     source: values.source,
     ...(values.recipe ? { recipe: values.recipe } : {}),

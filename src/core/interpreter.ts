@@ -7,7 +7,7 @@ import { DEFAULT_STEP_TIMEOUT_MS } from './outbound-defaults.js';
 import { eventContext, triggerOf } from './event-context.js';
 import { evaluateExpression, isTruthy } from './expr.js';
 import { renderTemplate, renderValue } from './template.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import {
   CHUNK_ITERATIONS,
   jsonBytes,
@@ -153,13 +153,6 @@ export function resolveRetry(retry: RetryPolicy | undefined): ResolvedRetry {
   };
 }
 
-function formatMs(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
 /** A duration as written (`5m`) or from a template (`{{ event.wait }}`). */
 function durationOf(text: string, ctx: Record<string, unknown>): number {
   return parseDuration(text.includes('{{') ? String(renderTemplate(text, ctx)) : text);
@@ -253,7 +246,7 @@ export class Interpreter {
       const result: Json = got
         ? { ...triggerOf(got), body: got.body, headers: got.headers }
         : null;
-      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatMs(timeoutMs)}` };
+      return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatDuration(timeoutMs)}` };
     },
     fail: async (step, scope, path) => {
       const message = String(renderTemplate(step.fail, scope.ctx) ?? 'failed');

@@ -3,6 +3,7 @@
 // "Temporal unavailable" it retries forever. Limits measured against Temporal 1.x defaults
 // (test/integration/ingress-hostile.test.ts sends each case).
 import type { TriggerEvent } from '../core/types.js';
+import { formatSize } from '../http/size.js';
 import type { Described } from '../providers/index.js';
 import { IngressError, type IngressErrorCode } from './errors.js';
 
@@ -72,11 +73,10 @@ export function checkEventSize(event: TriggerEvent, rawBodyBytes: number): void 
   if (rawBodyBytes * WORST_GROWTH + ENVELOPE_ALLOWANCE <= MAX_EVENT_JSON_BYTES) return;
   const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
   if (bytes <= MAX_EVENT_JSON_BYTES) return;
-  const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
   throw new IngressError(
     413,
     'event_too_large',
-    `The event is ${mib(bytes)} MiB once stored as JSON (the ${mib(rawBodyBytes)} MiB body grows with escaping: control characters, ` +
-      `quotes, backslashes); a run's input holds at most ${mib(MAX_EVENT_JSON_BYTES)} MiB. Send a smaller body.`,
+    `The event is ${formatSize(bytes)} once stored as JSON (the ${formatSize(rawBodyBytes)} body grows with escaping: control characters, ` +
+      `quotes, backslashes); a run's input holds at most ${formatSize(MAX_EVENT_JSON_BYTES)}. Send a smaller body.`,
   );
 }

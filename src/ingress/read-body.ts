@@ -1,14 +1,11 @@
 // Reads the raw request bytes (signatures are computed over them) with the source's size limit.
 import type { IncomingMessage } from 'node:http';
+import { formatSize } from '../http/size.js';
 import { IngressError } from './errors.js';
-
-function human(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.round(bytes / 1024)} KiB`;
-}
 
 export async function readRawBody(req: IncomingMessage, limit: number, source: string): Promise<Buffer> {
   const tooLarge = () =>
-    new IngressError(413, 'body_too_large', `the body is larger than the ${human(limit)} allowed for source "${source}" (max_body in sources.yaml)`);
+    new IngressError(413, 'body_too_large', `the body is larger than the ${formatSize(limit)} allowed for source "${source}" (max_body in sources.yaml)`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume(); // drain, so the 413 reaches the client

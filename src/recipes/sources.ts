@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ExprError, compileExpression } from '../core/expr.js';
 import { parseDuration } from '../core/duration.js';
+import { parseSize } from '../http/size.js';
 import type { GenericVerify, SourceConfig } from '../core/types.js';
 import { standardWebhooksKeyProblem } from '../http/standard-webhooks.js';
 import { isPreset } from '../providers/index.js';
@@ -21,19 +22,6 @@ export function secretEnvVar(source: string): string {
 /** Comma-separated secrets (rotation) → list, blanks dropped. */
 export function splitSecrets(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, ki: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mi: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gi: 1024 ** 3, gib: 1024 ** 3 };
-
-/** `5mb`, `512kb`, `1048576` → bytes (units are powers of 1024). Throws with a clear message. */
-export function parseSize(value: string | number): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value) : null;
-  const unit = SIZE_UNITS[(m?.[2] ?? 'x').toLowerCase()];
-  if (!m || unit === undefined || Number(m[1]) <= 0) {
-    throw new Error(`invalid size ${JSON.stringify(value)}: use bytes or a number with kb, mb or gb, e.g. "5mb"`);
-  }
-  return Math.floor(Number(m[1]) * unit);
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -66,9 +66,12 @@ const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 function verifyAssertion(assertion: string, publicKey: KeyObject, account: ServiceAccountJson, nowSeconds: number): TokenRequest {
   const [h, c, s] = assertion.split('.');
   if (!h || !c || !s) return { ok: false, reason: 'assertion is not a JWT' };
-  const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: string };
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: string; typ?: string; kid?: string };
   const claims = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as NonNullable<TokenRequest['claims']>;
   if (header.alg !== 'RS256') return { ok: false, reason: `alg ${header.alg}`, claims };
+  if (header.typ !== 'JWT') return { ok: false, reason: `typ ${header.typ}`, claims };
+  // Google picks the public key by kid; a wrong one fails as a bad signature would.
+  if (header.kid !== account.private_key_id) return { ok: false, reason: `kid ${header.kid}`, claims };
   if (!verify('RSA-SHA256', Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s, 'base64url'))) return { ok: false, reason: 'bad signature', claims };
   if (claims.iss !== account.client_email) return { ok: false, reason: `iss ${claims.iss}`, claims };
   if (claims.aud !== account.token_uri) return { ok: false, reason: `aud ${claims.aud}`, claims };

@@ -32,10 +32,13 @@ describe('parseTtlSeconds', () => {
     ['12h', 43200],
     ['2d', 172800],
     ['1500ms', 1],
+    ['1h30m', 5400],
+    ['1.5h', 5400],
+    [' 600 ', 600],
   ];
   for (const [ttl, expected] of cases) test(`${JSON.stringify(ttl)} → ${expected}`, () => assert.equal(parseTtlSeconds(ttl), expected));
   test('nonsense is InvalidParams', () => {
-    for (const bad of ['soon', '-5', '1w', -1]) {
+    for (const bad of ['soon', '-5', '1w', -1, '5 m', '']) {
       assert.throws(() => parseTtlSeconds(bad), (e: unknown) => e instanceof ApplicationFailure && e.type === 'InvalidParams', String(bad));
     }
   });

@@ -27,6 +27,15 @@ describe('hookflow validate', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /all valid/);
   });
+
+  test('--help: the usage on stdout, exit 0; a second folder: named with the usage, exit 1', () => {
+    const help = hookflow(['validate', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stdout, 'usage: hookflow validate [dir]\n');
+    const two = hookflow(['validate', 'test/fixtures/good-recipes', 'test/fixtures/bad-recipes']);
+    assert.equal(two.code, 1);
+    assert.equal(two.stderr, 'hookflow validate: unexpected argument "test/fixtures/bad-recipes"\nusage: hookflow validate [dir]\n');
+  });
 });
 
 describe('hookflow test', () => {

@@ -126,13 +126,25 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   }
 
   // Twilio signs the URL it was given (PUBLIC_URL); `--url` says where to post, e.g. straight to the
-  // server behind the proxy. The CLI signs the --url instead, so this is refused: see the report
-  // (src/cli/commands.ts sendCommand should sign `${config.publicUrl}/hooks/<source>`).
+  // server behind the proxy. The CLI signs `${PUBLIC_URL}/hooks/<source>`, not the --url.
   test('send twilio --url <the server behind the proxy>: signed for PUBLIC_URL, as Twilio would', async () => {
     const direct = base.replace('localhost', '127.0.0.1');
     const r = await hookflow(['send', 'twilio', fixture('twilio/status-delivered.form'), '--url', `${direct}/hooks/twilio`], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(answerOf(r).event.type, 'message.delivered');
+  });
+
+  test('send to a source without a secret: said, posted unsigned, accepted', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-cli-ops-')), 'deploy.json');
+    writeFileSync(file, JSON.stringify({ kind: 'deploy' }));
+    const r = await hookflow(['send', 'ops', file, '--url', `${base}/hooks/ops`], env);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [note, status, ...answer] = r.stdout.trim().split('\n');
+    assert.match(note!, /^\(no secret for ops: .+; sending unsigned\)$/);
+    assert.match(status!, /^200 OK {2}deploy\.json → http:\/\/localhost:\d+\/hooks\/ops$/);
+    const parsed = JSON.parse(answer.join('\n'));
+    assert.equal(parsed.accepted, true);
+    assert.equal(parsed.runs[0].recipe, name('ops'));
   });
 
   test('send --header X-GitHub-Event and X-GitHub-Delivery are honoured', async () => {
@@ -164,6 +176,21 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
     const r = await hookflow(['send'], env);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /usage: hookflow send <source> <payload-file>/);
+  });
+
+  test('an unknown option or a bad --header: the option named with the usage, exit 1, no stack trace', async () => {
+    for (const [args, said] of [
+      [['send', 'github', fixture('github/push.json'), '--urll', `${base}/hooks/github`], "hookflow send: Unknown option '--urll'"],
+      [['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event'], 'hookflow explain: --header needs "Name: value", got "X-GitHub-Event"'],
+      [['replay', '--request'], "hookflow replay: Option '--request <value>' argument missing"],
+      [['serve', '--port', '9'], "hookflow serve: Unknown option '--port'"],
+    ] as const) {
+      const r = await hookflow([...args], env);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.ok(r.stderr.startsWith(`${said}\nusage: hookflow ${args[0]}`), r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace instead of a message');
+      assert.equal(r.stdout, '', 'nothing sent or printed');
+    }
   });
 
   test('explain prints the recipe that would start and why the others would not', async () => {

@@ -111,7 +111,7 @@ describe('interpreter', () => {
     );
     assert.equal(r.result.status, 'completed', r.result.error);
     assert.deepEqual(r.actions, [
-      { delay: '300s' },
+      { delay: '5m' },
       { wait_for: { source: 'sendbird', event: 'group_channel:message_read' } },
       { wait_for: { source: 'pager', event: 'ack' } },
     ]);
@@ -170,6 +170,22 @@ describe('compareExpectation', () => {
   ];
   for (const [name, expect, problems] of table) {
     test(name, () => assert.equal(compareExpectation(expect, actions, result).length, problems));
+  }
+});
+
+describe('compareExpectation: a delay is compared as a duration, however it is written', () => {
+  const result = { recipe: 'r', event: { source: 's', type: 't', id: 'i' }, status: 'completed' as const, steps: [], logs: [], vars: {} };
+  const table: Array<[Json, string, number]> = [
+    ['5m', '5m', 0],
+    ['300s', '5m', 0],
+    ['1h30m', '90m', 0],
+    ['4m', '5m', 1],
+    ['soon', '5m', 1],
+  ];
+  for (const [expected, taken, problems] of table) {
+    test(`expected ${JSON.stringify(expected)}, taken ${taken}: ${problems} problem(s)`, () => {
+      assert.equal(compareExpectation([{ delay: expected }], [{ delay: taken }], result).length, problems);
+    });
   }
 });
 

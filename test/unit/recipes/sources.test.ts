@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRESET_NAMES } from '../../../src/providers/index.js';
-import { interpolateEnv, loadSourcesFile, parseSize, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
+import { interpolateEnv, loadSourcesFile, resolveSource, secretEnvVar, splitSecrets } from '../../../src/recipes/sources.js';
 import { formatProblem } from '../../../src/recipes/load.js';
+import { parseSize } from '../../../src/http/size.js';
 import type { SourceConfig } from '../../../src/core/types.js';
 
 const envVars: Array<[string, string]> = [
