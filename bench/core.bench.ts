@@ -60,15 +60,28 @@ export function coreBench(): Array<[string, string]> {
     const t0 = performance.now();
     const index = new RecipeIndex(set);
     const buildMs = performance.now() - t0;
-    const matched = index.match(event).map((r) => r.name).join(',');
-    rows.push([`match 1 event vs ${n.toLocaleString('en')} recipes (matched: ${matched}; index built in ${buildMs.toFixed(1)} ms)`, timeUs(() => index.match(event)).toFixed(2)]);
+    const matched = index
+      .match(event)
+      .map((r) => r.name)
+      .join(',');
+    rows.push([
+      `match 1 event vs ${n.toLocaleString('en')} recipes (matched: ${matched}; index built in ${buildMs.toFixed(1)} ms)`,
+      timeUs(() => index.match(event)).toFixed(2),
+    ]);
   }
 
   const ctx = { event: event.body, member: { user_id: 'u2', metadata: { phone: '+15550100' } }, steps: {}, vars: {} };
   const url = 'https://api-{{ event.app_id }}.sendbird.com/v3/users/{{ member.user_id }}';
   rows.push(['render "https://api-{{ event.app_id }}…/{{ member.user_id }}"', timeUs(() => renderTemplate(url, ctx)).toFixed(2)]);
-  rows.push(['render "{{ event.sender.nickname }}: {{ event.payload.message }}"', timeUs(() => renderTemplate('{{ event.sender.nickname }}: {{ event.payload.message }}', ctx)).toFixed(2)]);
-  const params: Json = { url, headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' }, json: { to: '{{ member.metadata.phone }}', text: 'Hi {{ event.sender.nickname }}' } };
+  rows.push([
+    'render "{{ event.sender.nickname }}: {{ event.payload.message }}"',
+    timeUs(() => renderTemplate('{{ event.sender.nickname }}: {{ event.payload.message }}', ctx)).toFixed(2),
+  ]);
+  const params: Json = {
+    url,
+    headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' },
+    json: { to: '{{ member.metadata.phone }}', text: 'Hi {{ event.sender.nickname }}' },
+  };
   rows.push(['renderValue(http params: url, secret header, json body)', timeUs(() => renderValue(params, ctx)).toFixed(2)]);
 
   // JSON bodies: the typical one never enters the big-integer scan; one with a snowflake id does.
@@ -76,7 +89,10 @@ export function coreBench(): Array<[string, string]> {
   const withSnowflake = Buffer.from(push.toString('utf8').replace('{', '{"snowflake":1234567890123456789,'));
   rows.push([`JSON.parse alone (GitHub push, ${(push.length / 1024).toFixed(1)} KB)`, timeUs(() => JSON.parse(push.toString('utf8'))).toFixed(2)]);
   rows.push(['parseBody JSON (GitHub push)', timeUs(() => parseBody(push, 'application/json', 'POST', {})).toFixed(2)]);
-  rows.push(['parseBody JSON (GitHub push + a 19-digit integer: quoted exactly)', timeUs(() => parseBody(withSnowflake, 'application/json', 'POST', {})).toFixed(2)]);
+  rows.push([
+    'parseBody JSON (GitHub push + a 19-digit integer: quoted exactly)',
+    timeUs(() => parseBody(withSnowflake, 'application/json', 'POST', {})).toFixed(2),
+  ]);
   return rows;
 }
 

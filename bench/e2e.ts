@@ -112,7 +112,14 @@ function ms(t: { seconds?: unknown; nanos?: number | null } | null | undefined):
 export async function historyBreakdown(address: string, workflowIds: string[]): Promise<Breakdown> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const cols: Record<Exclude<keyof Breakdown, 'samples'>, number[]> = { wftScheduleToStart: [], wftStartToComplete: [], activityScheduleToStart: [], activityRun: [], finish: [], total: [] };
+  const cols: Record<Exclude<keyof Breakdown, 'samples'>, number[]> = {
+    wftScheduleToStart: [],
+    wftStartToComplete: [],
+    activityScheduleToStart: [],
+    activityRun: [],
+    finish: [],
+    total: [],
+  };
   try {
     for (const id of workflowIds) {
       const h = await client.workflow.getHandle(id).fetchHistory();
@@ -149,7 +156,14 @@ export interface MaxRateResult {
  * Steps the rate up until a step loses an event, refuses one, or stops keeping up (p99 over `maxP99Ms`).
  * Each step sends for `stepMs` and waits up to `drainMs` for stragglers.
  */
-export async function maxSteadyRate(p: E2EProc, rates: number[], stepMs: number, drainMs: number, maxP99Ms: number, log: (l: string) => void): Promise<MaxRateResult> {
+export async function maxSteadyRate(
+  p: E2EProc,
+  rates: number[],
+  stepMs: number,
+  drainMs: number,
+  maxP99Ms: number,
+  log: (l: string) => void,
+): Promise<MaxRateResult> {
   const tried: E2EResult[] = [];
   let best: E2EResult | undefined;
   for (const rate of rates) {

@@ -31,7 +31,11 @@ async function measure(label: string, op: Op): Promise<Array<string | number>> {
   }
   const s = sorted(lat);
   const t0 = performance.now();
-  await pool(Array.from({ length: count }, (_, i) => count + i), 32, (i) => op(i));
+  await pool(
+    Array.from({ length: count }, (_, i) => count + i),
+    32,
+    (i) => op(i),
+  );
   const perSec = count / ((performance.now() - t0) / 1000);
   return [label, fmt(percentile(s, 50)), fmt(percentile(s, 90)), fmt(percentile(s, 99)), Math.round(perSec)];
 }
@@ -42,12 +46,26 @@ const client = new Client({ connection });
 const tag = Date.now().toString(36);
 try {
   const rows = [
-    await measure('start (no flow control)', (i) => client.workflow.start(RUN_WORKFLOW, { taskQueue, workflowId: `start-${tag}-${i}`, args: [{ recipe, event }] })),
+    await measure('start (no flow control)', (i) =>
+      client.workflow.start(RUN_WORKFLOW, { taskQueue, workflowId: `start-${tag}-${i}`, args: [{ recipe, event }] }),
+    ),
     await measure('signal-with-start, new entity', (i) =>
-      client.workflow.signalWithStart(FLOW_WORKFLOW, { taskQueue, workflowId: `sws-new-${tag}-${i}`, args: [{ recipe: 'bench', key: '' }], signal: FLOW_SIGNAL, signalArgs: [{ recipe, event, workflowId: `r-${i}` }] }),
+      client.workflow.signalWithStart(FLOW_WORKFLOW, {
+        taskQueue,
+        workflowId: `sws-new-${tag}-${i}`,
+        args: [{ recipe: 'bench', key: '' }],
+        signal: FLOW_SIGNAL,
+        signalArgs: [{ recipe, event, workflowId: `r-${i}` }],
+      }),
     ),
     await measure('signal-with-start, running entity', (i) =>
-      client.workflow.signalWithStart(FLOW_WORKFLOW, { taskQueue, workflowId: `sws-one-${tag}`, args: [{ recipe: 'bench', key: '' }], signal: FLOW_SIGNAL, signalArgs: [{ recipe, event, workflowId: `r-${i}` }] }),
+      client.workflow.signalWithStart(FLOW_WORKFLOW, {
+        taskQueue,
+        workflowId: `sws-one-${tag}`,
+        args: [{ recipe: 'bench', key: '' }],
+        signal: FLOW_SIGNAL,
+        signalArgs: [{ recipe, event, workflowId: `r-${i}` }],
+      }),
     ),
   ];
   console.log(`${count} calls each; latency sequential (ms), throughput with 32 in flight`);

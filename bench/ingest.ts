@@ -58,7 +58,13 @@ export interface IngestOptions {
 }
 
 /** One ingress configuration: a child process, a warm-up, then `repeats` measured runs. */
-export async function ingestCase(label: string, mode: 'noop' | 'serve' | 'start', recipes: number, o: IngestOptions, env: Record<string, string> = {}): Promise<IngestRow> {
+export async function ingestCase(
+  label: string,
+  mode: 'noop' | 'serve' | 'start',
+  recipes: number,
+  o: IngestOptions,
+  env: Record<string, string> = {},
+): Promise<IngestRow> {
   const dir = benchRecipesDir({ count: recipes });
   const taskQueue = `bench-ingest-${mode}-${recipes}-${Date.now().toString(36)}`;
   const proc: Proc = await spawnProc(['--import', 'tsx', 'bench/procs/hookflow.ts'], {
@@ -75,7 +81,9 @@ export async function ingestCase(label: string, mode: 'noop' | 'serve' | 'start'
     const runs: LoadResult[] = [];
     for (let i = 0; i < o.repeats; i++) {
       runs.push(await autocannonRun(proc.url!, o.connections, o.durationS));
-      o.log(`  ${label} run ${i + 1}: ${runs.at(-1)!.rps.toFixed(0)} 2xx/s, p50 ${runs.at(-1)!.p50} ms, p99 ${runs.at(-1)!.p99} ms, non-2xx ${runs.at(-1)!.non2xx}`);
+      o.log(
+        `  ${label} run ${i + 1}: ${runs.at(-1)!.rps.toFixed(0)} 2xx/s, p50 ${runs.at(-1)!.p50} ms, p99 ${runs.at(-1)!.p99} ms, non-2xx ${runs.at(-1)!.non2xx}`,
+      );
     }
     return summarize(label, runs);
   } finally {
@@ -99,7 +107,15 @@ export async function clientStartLoop(address: string, concurrency: number, dura
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < deadline) {
           const i = n++;
-          const event: TriggerEvent = { source: 'bench', type: 'ping', id: `${tag}-${i}`, received_at: new Date().toISOString(), body: { type: 'ping', id: `${tag}-${i}` }, headers: { 'content-type': 'application/json' }, query: {} };
+          const event: TriggerEvent = {
+            source: 'bench',
+            type: 'ping',
+            id: `${tag}-${i}`,
+            received_at: new Date().toISOString(),
+            body: { type: 'ping', id: `${tag}-${i}` },
+            headers: { 'content-type': 'application/json' },
+            query: {},
+          };
           const s = performance.now();
           try {
             await client.startRun(RECIPE, event);

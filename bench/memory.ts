@@ -26,7 +26,13 @@ async function heapMb(proc: Proc): Promise<number> {
   return last ? (JSON.parse(last[1]!) as { heapUsed: number }).heapUsed / 2 ** 20 : NaN;
 }
 
-export async function memoryCase(address: string, runs: number, label: string, tuning: Record<string, unknown> = {}, log: (l: string) => void = () => {}): Promise<MemoryResult> {
+export async function memoryCase(
+  address: string,
+  runs: number,
+  label: string,
+  tuning: Record<string, unknown> = {},
+  log: (l: string) => void = () => {},
+): Promise<MemoryResult> {
   const sink = await startCountingSink();
   const taskQueue = `bench-mem-${Date.now().toString(36)}`;
   const proc = await spawnProc(['--import', 'tsx', 'bench/procs/hookflow.ts'], {
@@ -54,14 +60,25 @@ export async function memoryCase(address: string, runs: number, label: string, t
       await Promise.all(
         Array.from({ length: Math.min(50, runs - i) }, (_, j) => {
           const id = `${tag}-${i + j}`;
-          const event: TriggerEvent = { source: 'bench', type: 'ping', id, received_at: new Date().toISOString(), body: { type: 'ping', id }, headers: {}, query: {} };
+          const event: TriggerEvent = {
+            source: 'bench',
+            type: 'ping',
+            id,
+            received_at: new Date().toISOString(),
+            body: { type: 'ping', id },
+            headers: {},
+            query: {},
+          };
           return client.startRun(recipe, event);
         }),
       );
     }
     const deadline = Date.now() + 180_000;
     while (sink.first.size < runs && Date.now() < deadline) await sleep(250);
-    if (sink.first.size < runs) throw new Error(`only ${sink.first.size} of ${runs} runs reached their delay in 180 s (worker ${proc.child.exitCode === null ? 'running' : `exited ${proc.child.exitCode}`}): ${proc.stderr().slice(-1000)}`);
+    if (sink.first.size < runs)
+      throw new Error(
+        `only ${sink.first.size} of ${runs} runs reached their delay in 180 s (worker ${proc.child.exitCode === null ? 'running' : `exited ${proc.child.exitCode}`}): ${proc.stderr().slice(-1000)}`,
+      );
     await sleep(3000); // the workflow tasks that start the timers
     const rss = rssMb(proc.pid);
     const heap = await heapMb(proc);

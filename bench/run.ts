@@ -66,12 +66,16 @@ if (!address) {
 }
 // With TEMPORAL_ADDRESS, BENCH_TEMPORAL_PID lets the e2e section count the server's CPU too.
 const serverPid = temporal?.pid ?? (process.env.BENCH_TEMPORAL_PID ? Number(process.env.BENCH_TEMPORAL_PID) : undefined);
-const serverLabel = temporal ? `dev server, SQLite file, ${values.server === 'tuned' ? 'tuned flags (WAL, synchronous=normal, eager activities)' : 'flags as shipped'}` : 'TEMPORAL_ADDRESS';
+const serverLabel = temporal
+  ? `dev server, SQLite file, ${values.server === 'tuned' ? 'tuned flags (WAL, synchronous=normal, eager activities)' : 'flags as shipped'}`
+  : 'TEMPORAL_ADDRESS';
 results.server = serverLabel;
 if (!['shipped', 'tuned'].includes(values.hookflow!)) throw new Error('--hookflow is shipped or tuned');
 const e2eEnv: Record<string, string> = values.hookflow === 'tuned' ? { BENCH_EAGER: '1', BENCH_BUNDLE: await preloadBundle() } : {};
 results.hookflow = values.hookflow;
-out(`# hookflow bench — Temporal at ${address} (${serverLabel}); hookflow ${values.hookflow === 'tuned' ? 'with eager start + preloaded bundle (e2e, maxrate)' : 'as shipped'}; load average ${loadAvg()} at start`);
+out(
+  `# hookflow bench — Temporal at ${address} (${serverLabel}); hookflow ${values.hookflow === 'tuned' ? 'with eager start + preloaded bundle (e2e, maxrate)' : 'as shipped'}; load average ${loadAvg()} at start`,
+);
 
 try {
   if (only.includes('core')) {
@@ -94,16 +98,26 @@ try {
     const rows: IngestRow[] = [noop, serve1, serve10, start1, bare];
     results.ingest = { connections: o.connections, durationS: o.durationS, rows, load: loadAvg() };
     out(`\n## Ingest (autocannon, ${o.connections} connections, ${o.durationS} s, median of ${repeats}; every 2xx is a durable start)\n`);
-    out(table(['case', '2xx/s', 'p50 ms', 'p99 ms', 'runs started/s', 'non-2xx + errors'], rows.map((r) => {
-      const starts = r === serve10 ? r.rps * 10 : r === noop ? 0 : r.rps;
-      return [r.label, r.rps, r.p50, r.p99, starts ? starts : '—', r.bad];
-    })));
+    out(
+      table(
+        ['case', '2xx/s', 'p50 ms', 'p99 ms', 'runs started/s', 'non-2xx + errors'],
+        rows.map((r) => {
+          const starts = r === serve10 ? r.rps * 10 : r === noop ? 0 : r.rps;
+          return [r.label, r.rps, r.p50, r.p99, starts ? starts : '—', r.bad];
+        }),
+      ),
+    );
     out('');
-    out(table(['ratio', 'value'], [
-      ['hookflow serve (1 recipe) ÷ ingress ceiling (no-op starter)', `${((serve1.rps / noop.rps) * 100).toFixed(0)} %`],
-      ['hookflow serve (1 recipe) ÷ Temporal ceiling (bare client starts)', `${((serve1.rps / bare.rps) * 100).toFixed(0)} %`],
-      ['runs/s with 10 recipes ÷ bare client starts', `${(((serve10.rps * 10) / bare.rps) * 100).toFixed(0)} %`],
-    ]));
+    out(
+      table(
+        ['ratio', 'value'],
+        [
+          ['hookflow serve (1 recipe) ÷ ingress ceiling (no-op starter)', `${((serve1.rps / noop.rps) * 100).toFixed(0)} %`],
+          ['hookflow serve (1 recipe) ÷ Temporal ceiling (bare client starts)', `${((serve1.rps / bare.rps) * 100).toFixed(0)} %`],
+          ['runs/s with 10 recipes ÷ bare client starts', `${(((serve10.rps * 10) / bare.rps) * 100).toFixed(0)} %`],
+        ],
+      ),
+    );
   }
 
   if (only.includes('e2e')) {
@@ -122,7 +136,11 @@ try {
         const { ids, ...row } = r;
         runs.push(row);
         log(`  run ${i + 1}: p50 ${r.p50} ms, p99 ${r.p99} ms, lost ${r.lost}`);
-        if (i === repeats - 1) breakdown = await historyBreakdown(address, ids.slice(-40).map((id) => `relay-0/bench/${id}`));
+        if (i === repeats - 1)
+          breakdown = await historyBreakdown(
+            address,
+            ids.slice(-40).map((id) => `relay-0/bench/${id}`),
+          );
       }
     } finally {
       await p.stop();
@@ -131,23 +149,36 @@ try {
     const tCpu = median(cpuPerRun.filter((_, i) => i % 2 === 1));
     results.e2e = { runs, breakdown, hfCpuMsPerRun: hfCpu, temporalCpuMsPerRun: tCpu, load: loadAvg() };
     out(`\n## End to end at a steady ${e2eRate} events/s (POST → http step at the sink; 10 s, median of ${repeats})\n`);
-    out(table(['figure', 'value'], [
-      ['events sent / accepted / lost', `${median(runs.map((r) => r.sent))} / ${median(runs.map((r) => r.accepted))} / ${runs.reduce((s, r) => s + r.lost, 0)}`],
-      ['webhook answered p50 / p99 (ms)', `${median(runs.map((r) => r.ackP50))} / ${median(runs.map((r) => r.ackP99))}`],
-      ['POST → sink p50 / p99 (ms)', `${median(runs.map((r) => r.p50))} / ${median(runs.map((r) => r.p99))}`],
-      ['CPU per run: hookflow process (ingress + worker), ms', hfCpu],
-      ['CPU per run: Temporal server process, ms', tCpu],
-    ]));
+    out(
+      table(
+        ['figure', 'value'],
+        [
+          [
+            'events sent / accepted / lost',
+            `${median(runs.map((r) => r.sent))} / ${median(runs.map((r) => r.accepted))} / ${runs.reduce((s, r) => s + r.lost, 0)}`,
+          ],
+          ['webhook answered p50 / p99 (ms)', `${median(runs.map((r) => r.ackP50))} / ${median(runs.map((r) => r.ackP99))}`],
+          ['POST → sink p50 / p99 (ms)', `${median(runs.map((r) => r.p50))} / ${median(runs.map((r) => r.p99))}`],
+          ['CPU per run: hookflow process (ingress + worker), ms', hfCpu],
+          ['CPU per run: Temporal server process, ms', tCpu],
+        ],
+      ),
+    );
     if (breakdown) {
       out(`\nWhere the time goes (median over the last ${breakdown.samples} runs' histories, ms):\n`);
-      out(table(['stage (history events)', 'ms'], [
-        ['WorkflowExecutionStarted → first WorkflowTaskStarted', breakdown.wftScheduleToStart],
-        ['first WorkflowTaskStarted → Completed', breakdown.wftStartToComplete],
-        ['ActivityTaskScheduled → Started', breakdown.activityScheduleToStart],
-        ['ActivityTaskStarted → Completed (the POST to the sink)', breakdown.activityRun],
-        ['ActivityTaskCompleted → WorkflowExecutionCompleted', breakdown.finish],
-        ['whole run', breakdown.total],
-      ]));
+      out(
+        table(
+          ['stage (history events)', 'ms'],
+          [
+            ['WorkflowExecutionStarted → first WorkflowTaskStarted', breakdown.wftScheduleToStart],
+            ['first WorkflowTaskStarted → Completed', breakdown.wftStartToComplete],
+            ['ActivityTaskScheduled → Started', breakdown.activityScheduleToStart],
+            ['ActivityTaskStarted → Completed (the POST to the sink)', breakdown.activityRun],
+            ['ActivityTaskCompleted → WorkflowExecutionCompleted', breakdown.finish],
+            ['whole run', breakdown.total],
+          ],
+        ),
+      );
     }
   }
 
@@ -157,8 +188,23 @@ try {
     try {
       const m = await maxSteadyRate(p, [5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100], 10_000, 30_000, 5_000, log);
       results.maxrate = { ...m, load: loadAvg() };
-      out('\n## Highest steady rate with zero lost events (10 s per step; a step passes when every accepted event reaches the sink, none is refused, and e2e p99 ≤ 5 s)\n');
-      out(table(['rate/s', 'sent', 'accepted', 'lost', 'e2e p50 ms', 'e2e p99 ms', 'verdict'], m.tried.map((r) => [r.rate, r.sent, r.accepted, r.lost, r.p50, r.p99, r === m.best ? 'highest passing' : m.tried.indexOf(r) < m.tried.indexOf(m.best!) ? 'pass' : 'fail'])));
+      out(
+        '\n## Highest steady rate with zero lost events (10 s per step; a step passes when every accepted event reaches the sink, none is refused, and e2e p99 ≤ 5 s)\n',
+      );
+      out(
+        table(
+          ['rate/s', 'sent', 'accepted', 'lost', 'e2e p50 ms', 'e2e p99 ms', 'verdict'],
+          m.tried.map((r) => [
+            r.rate,
+            r.sent,
+            r.accepted,
+            r.lost,
+            r.p50,
+            r.p99,
+            r === m.best ? 'highest passing' : m.tried.indexOf(r) < m.tried.indexOf(m.best!) ? 'pass' : 'fail',
+          ]),
+        ),
+      );
     } finally {
       await p.stop();
     }
@@ -171,7 +217,12 @@ try {
     rows.push(await memoryCase(address, 1000, 'maxCachedWorkflows: 100', { maxCachedWorkflows: 100 }, log));
     results.memory = rows;
     out('\n## Worker memory with 1,000 runs waiting in `delay`\n');
-    out(table(['worker', 'idle RSS MB', 'RSS MB', 'main-thread heap MB (idle → loaded)', 'RSS per waiting run kB'], rows.map((r) => [r.label, r.idleRssMb, r.rssMb, `${r.idleHeapMb.toFixed(0)} → ${r.heapMb.toFixed(0)}`, r.perRunKb])));
+    out(
+      table(
+        ['worker', 'idle RSS MB', 'RSS MB', 'main-thread heap MB (idle → loaded)', 'RSS per waiting run kB'],
+        rows.map((r) => [r.label, r.idleRssMb, r.rssMb, `${r.idleHeapMb.toFixed(0)} → ${r.heapMb.toFixed(0)}`, r.perRunKb]),
+      ),
+    );
   }
 
   if (only.includes('tuning')) {
@@ -207,10 +258,26 @@ try {
           scpu.push((cpuMs(server.pid) - s0) / r.accepted);
           const { ids, ...row } = r;
           rs.push(row);
-          if (i === repeats - 1) b = await historyBreakdown(server.address, ids.slice(-30).map((id) => `relay-0/bench/${id}`));
+          if (i === repeats - 1)
+            b = await historyBreakdown(
+              server.address,
+              ids.slice(-30).map((id) => `relay-0/bench/${id}`),
+            );
         }
         raw.push({ label: v.label, runs: rs, cpu, scpu, breakdown: b, load: loadAvg() });
-        rows.push([v.label, median(rs.map((r) => r.p50)), median(rs.map((r) => r.p99)), median(rs.map((r) => r.ackP50)), b?.wftScheduleToStart ?? NaN, b?.wftStartToComplete ?? NaN, b?.activityScheduleToStart ?? NaN, b?.finish ?? NaN, median(cpu), median(scpu), loadAvg()]);
+        rows.push([
+          v.label,
+          median(rs.map((r) => r.p50)),
+          median(rs.map((r) => r.p99)),
+          median(rs.map((r) => r.ackP50)),
+          b?.wftScheduleToStart ?? NaN,
+          b?.wftStartToComplete ?? NaN,
+          b?.activityScheduleToStart ?? NaN,
+          b?.finish ?? NaN,
+          median(cpu),
+          median(scpu),
+          loadAvg(),
+        ]);
         log(`  ${rows.at(-1)!.join(' | ')}`);
       } finally {
         await p.stop();
@@ -219,7 +286,24 @@ try {
     }
     results.tuning = raw;
     out(`\n## Tuning, e2e at ${e2eRate}/s (hookflow start = ingress + worker in one process; median of ${repeats} × 10 s)\n`);
-    out(table(['variant', 'e2e p50 ms', 'e2e p99 ms', 'answer p50 ms', 'WFT sched→start', 'WFT start→done', 'activity sched→start', 'activity done→run done', 'hookflow CPU ms/run', 'Temporal CPU ms/run', 'load'], rows));
+    out(
+      table(
+        [
+          'variant',
+          'e2e p50 ms',
+          'e2e p99 ms',
+          'answer p50 ms',
+          'WFT sched→start',
+          'WFT start→done',
+          'activity sched→start',
+          'activity done→run done',
+          'hookflow CPU ms/run',
+          'Temporal CPU ms/run',
+          'load',
+        ],
+        rows,
+      ),
+    );
   }
 } finally {
   await temporal?.stop();

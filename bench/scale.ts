@@ -49,12 +49,18 @@ function recipes(sinkUrl: string): string {
     path.join(dir, 'await.yaml'),
     `name: await\non: { source: app, event: order.created }\nsteps:\n  - id: paid\n    wait_for: { event: order.paid, match: "event.key == trigger.id", timeout: 30m }\n  - http: { method: POST, url: "${sinkUrl}/e/woke/{{ trigger.id }}" }\n`,
   );
-  writeFileSync(path.join(dir, 'set-loop.yaml'), `name: set-loop\non: { source: app, event: set-loop }\nvars: { n: 0 }\nsteps:\n  - for_each: event.items\n    as: x\n    steps:\n      - set: { n: "{{ vars.n + 1 }}" }\n  - http: { method: POST, url: "${sinkUrl}/e/set-loop/{{ vars.n }}" }\n`);
+  writeFileSync(
+    path.join(dir, 'set-loop.yaml'),
+    `name: set-loop\non: { source: app, event: set-loop }\nvars: { n: 0 }\nsteps:\n  - for_each: event.items\n    as: x\n    steps:\n      - set: { n: "{{ vars.n + 1 }}" }\n  - http: { method: POST, url: "${sinkUrl}/e/set-loop/{{ vars.n }}" }\n`,
+  );
   writeFileSync(
     path.join(dir, 'http-loop.yaml'),
     `name: http-loop\non: { source: app, event: http-loop }\nsteps:\n  - for_each: event.items\n    as: x\n    concurrency: 50\n    steps:\n      - http: { method: POST, url: "${sinkUrl}/e/item/{{ x }}" }\n`,
   );
-  writeFileSync(path.join(dir, 'quick.yaml'), `name: quick\non: { source: app, event: quick }\nsteps:\n  - http: { method: POST, url: "${sinkUrl}/e/quick/{{ trigger.id }}" }\n`);
+  writeFileSync(
+    path.join(dir, 'quick.yaml'),
+    `name: quick\non: { source: app, event: quick }\nsteps:\n  - http: { method: POST, url: "${sinkUrl}/e/quick/{{ trigger.id }}" }\n`,
+  );
   return dir;
 }
 
@@ -97,7 +103,11 @@ async function main(): Promise<void> {
       for (const id of ids) await send({ type: 'order.created', id });
       await sleep(2000);
       const t0 = Date.now();
-      const answers = await pool(Array.from({ length: n }, (_, i) => i), inFlight, async (i) => (await send({ type: 'order.paid', id: `${scenario}-noise-${i}`, key: `nobody-${i}` })).status);
+      const answers = await pool(
+        Array.from({ length: n }, (_, i) => i),
+        inFlight,
+        async (i) => (await send({ type: 'order.paid', id: `${scenario}-noise-${i}`, key: `nobody-${i}` })).status,
+      );
       const noiseS = (Date.now() - t0) / 1000;
       const ok = answers.filter((s) => s === 200).length;
       const historyBefore = await events(`await/app/${ids[2]}`);
@@ -127,7 +137,12 @@ async function main(): Promise<void> {
       const done = await waitFor(() => sink.first.has(`set-loop/${N_ITEMS}`), 600_000);
       const s = (Date.now() - t0) / 1000;
       raw['loop-set'] = { items: N_ITEMS, seconds: done ? s : NaN, quickMs: quick };
-      rows.push(['loop-set', `for_each over ${N_ITEMS} set steps: ${done ? `${s.toFixed(1)} s` : 'NOT DONE in 10 min'}`, `a one-step run started meanwhile: ${Math.round(quick)} ms`, '']);
+      rows.push([
+        'loop-set',
+        `for_each over ${N_ITEMS} set steps: ${done ? `${s.toFixed(1)} s` : 'NOT DONE in 10 min'}`,
+        `a one-step run started meanwhile: ${Math.round(quick)} ms`,
+        '',
+      ]);
     }
     if (only.has('loop-http')) {
       const items = Array.from({ length: N_ITEMS }, (_, i) => i);

@@ -33,7 +33,10 @@ const SCENARIOS = ['peers', 'burst', 'steady'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function listOf<T extends string>(what: string, raw: string, known: readonly T[]): T[] {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of items) if (!known.includes(s as T)) throw new Error(`unknown ${what} "${s}"; known: ${known.join(', ')}`);
   return items as T[];
 }
@@ -112,10 +115,15 @@ export async function main(argv: string[]): Promise<void> {
       log(`starting ${name}…`);
       const s = await startSystem(name, { peersDir: values['peers-dir']!, temporal, hookflowEnv: o.hookflowEnv, log });
       running.set(name, s);
-      if (o.warmupS > 0) await measure(s, () => closedLoop(s.url, o.connections, o.warmupS * 1000, `warm-${name}-${Date.now().toString(36)}`, o.timeoutMs), o.drainMs);
+      if (o.warmupS > 0)
+        await measure(s, () => closedLoop(s.url, o.connections, o.warmupS * 1000, `warm-${name}-${Date.now().toString(36)}`, o.timeoutMs), o.drainMs);
     }
-    const env = Object.entries(o.hookflowEnv).map(([k, v]) => `${k}=${v}`).join(' ');
-    out(`# hookflow side by side — ${new Date().toISOString()}; Temporal: ${temporal?.label ?? 'none'}${env ? `; hookflow env ${env}` : ''}; load average ${loadAvg()} at start`);
+    const env = Object.entries(o.hookflowEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    out(
+      `# hookflow side by side — ${new Date().toISOString()}; Temporal: ${temporal?.label ?? 'none'}${env ? `; hookflow env ${env}` : ''}; load average ${loadAvg()} at start`,
+    );
 
     /** `repeats` rounds over the systems; each round starts one system later, so none always follows the same one. */
     const rounds = async (scenario: Scenario, load: (s: System, idPrefix: string) => Promise<LoadRun>): Promise<void> => {
@@ -126,7 +134,9 @@ export async function main(argv: string[]): Promise<void> {
           const s = running.get(name)!;
           const t = await measure(s, () => load(s, `${scenario}-${name}-r${r}-${Date.now().toString(36)}`), o.drainMs);
           trials.push(t);
-          log(`  ${scenario} ${r + 1} ${name}: ${t.delivered}/${t.sent} delivered, ${t.deliveredPerS.toFixed(1)}/s; ${t.ackPerS.toFixed(1)} 2xx/s; e2e p50 ${t.e2eP50} ms; never arrived ${t.missing}; load ${t.loadAvg}`);
+          log(
+            `  ${scenario} ${r + 1} ${name}: ${t.delivered}/${t.sent} delivered, ${t.deliveredPerS.toFixed(1)}/s; ${t.ackPerS.toFixed(1)} 2xx/s; e2e p50 ${t.e2eP50} ms; never arrived ${t.missing}; load ${t.loadAvg}`,
+          );
           await sleep(1000);
         }
       }
@@ -167,7 +177,9 @@ function printTables(r: Partial<Record<Scenario, Trial[]>> & { options?: Record<
     out(ratioTable(r.peers));
   }
   if (r.burst) {
-    out(`\n## Burst: ${o.burst} webhooks, ${o.inFlight} in flight (answers within ${o.timeoutMs! / 1000} s; then up to ${o.drainMs! / 1000} s for the deliveries)\n`);
+    out(
+      `\n## Burst: ${o.burst} webhooks, ${o.inFlight} in flight (answers within ${o.timeoutMs! / 1000} s; then up to ${o.drainMs! / 1000} s for the deliveries)\n`,
+    );
     out(burstTable(r.burst));
   }
   if (r.steady) {

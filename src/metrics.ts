@@ -101,9 +101,21 @@ export class Metrics {
     },
   });
 
-  readonly oldestPending = new Gauge({ name: 'hookflow_journal_oldest_pending_seconds', help: 'Age of the oldest run journaled and not yet started', registers: [this.registry] });
-  readonly failedRuns = new Gauge({ name: 'hookflow_journal_failed_runs', help: 'Runs Temporal refused for good (see `hookflow requests --verdict accepted`)', registers: [this.registry] });
-  readonly dispatchConcurrency = new Gauge({ name: 'hookflow_dispatch_concurrency', help: 'Starts the dispatcher currently allows in flight (self-adjusting)', registers: [this.registry] });
+  readonly oldestPending = new Gauge({
+    name: 'hookflow_journal_oldest_pending_seconds',
+    help: 'Age of the oldest run journaled and not yet started',
+    registers: [this.registry],
+  });
+  readonly failedRuns = new Gauge({
+    name: 'hookflow_journal_failed_runs',
+    help: 'Runs Temporal refused for good (see `hookflow requests --verdict accepted`)',
+    registers: [this.registry],
+  });
+  readonly dispatchConcurrency = new Gauge({
+    name: 'hookflow_dispatch_concurrency',
+    help: 'Starts the dispatcher currently allows in flight (self-adjusting)',
+    registers: [this.registry],
+  });
 
   /** Points the intake gauges at a journal and dispatcher. */
   watchIntake(probe: IntakeProbe): void {

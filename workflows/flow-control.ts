@@ -52,7 +52,11 @@ export async function flowControl(input: FlowInput): Promise<void> {
   let changed = 0;
   let arrivals = 0;
   // The settings of the most recent event's recipe (an edit applies from the next event on).
-  let settings: FlowSettings | undefined = s.group[0] ? flowSettings(s.group[s.group.length - 1]!.recipe) : s.queue[0] ? flowSettings(s.queue[0].recipe) : undefined;
+  let settings: FlowSettings | undefined = s.group[0]
+    ? flowSettings(s.group[s.group.length - 1]!.recipe)
+    : s.queue[0]
+      ? flowSettings(s.queue[0].recipe)
+      : undefined;
 
   setHandler(flowEventSignal, (a) => {
     inbox.push(a);
@@ -88,7 +92,13 @@ export async function flowControl(input: FlowInput): Promise<void> {
       s.groupLastAt = now;
       if (settings.batch && s.group.length >= settings.batch.size) flush();
     } else {
-      s.queue.push({ recipe: a.recipe, event: a.event, workflowId: a.workflowId, ...(a.replayOf ? { replayOf: a.replayOf } : {}), ...(a.limitedHosts ? { limitedHosts: a.limitedHosts } : {}) });
+      s.queue.push({
+        recipe: a.recipe,
+        event: a.event,
+        workflowId: a.workflowId,
+        ...(a.replayOf ? { replayOf: a.replayOf } : {}),
+        ...(a.limitedHosts ? { limitedHosts: a.limitedHosts } : {}),
+      });
     }
   };
 
@@ -138,13 +148,16 @@ export async function flowControl(input: FlowInput): Promise<void> {
       });
       if (settings?.concurrency !== undefined) {
         running++;
-        void child.result().then(
-          () => {},
-          () => {},
-        ).finally(() => {
-          running--;
-          changed++;
-        });
+        void child
+          .result()
+          .then(
+            () => {},
+            () => {},
+          )
+          .finally(() => {
+            running--;
+            changed++;
+          });
       }
     } catch (err) {
       // The run exists already (a repeated start, or a run started before the recipe had flow control).

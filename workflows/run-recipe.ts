@@ -67,7 +67,9 @@ function runFailedEvent(input: RunInput, result: RunResult): TriggerEvent {
       workflow_id: info.workflowId,
       run_id: info.runId,
       trigger: triggerOf(input.event),
-      error: result.failure ? { step: result.failure.step, message: result.failure.message, attempts: result.failure.attempts } : { step: '', message: result.error ?? 'run failed', attempts: 0 },
+      error: result.failure
+        ? { step: result.failure.step, message: result.failure.message, attempts: result.failure.attempts }
+        : { step: '', message: result.error ?? 'run failed', attempts: 0 },
       ...(input.replayOf ? { replay_of: input.replayOf } : {}),
     },
     headers: {},

@@ -27,7 +27,21 @@ export function peersTable(trials: Trial[]): string {
     med(ts, totalCpu),
     med(ts, (t) => t.loadAvg),
   ]);
-  return table(['system', 'delivered/s', '2xx answers/s', 'answer p50 / p99 ms', 'e2e p50 / p99 ms', 'never arrived / accepted', 'CPU ms/event: system', 'Temporal server', 'both', 'load avg'], rows);
+  return table(
+    [
+      'system',
+      'delivered/s',
+      '2xx answers/s',
+      'answer p50 / p99 ms',
+      'e2e p50 / p99 ms',
+      'never arrived / accepted',
+      'CPU ms/event: system',
+      'Temporal server',
+      'both',
+      'load avg',
+    ],
+    rows,
+  );
 }
 
 /** hookflow's median rates divided by each other system's. */
@@ -54,14 +68,45 @@ const answers = (t: Trial): string =>
 
 export function burstTable(trials: Trial[]): string {
   return table(
-    ['system', 'answers', 'answer p50 / p99 ms', 'delivered (unique)', 'accepted, never arrived', 'duplicates', 'delivered though not 2xx', 'until all delivered s', 'CPU ms/event (system / Temporal)', 'load avg'],
-    trials.map((t) => [t.system, answers(t), `${fmt(t.ackP50)} / ${fmt(t.ackP99)}`, `${t.delivered} / ${t.sent}`, t.missing, t.duplicates, t.deliveredUnacked, t.untilDeliveredS, `${fmt(t.cpuMsPerEvent)} / ${fmt(t.temporalCpuMsPerEvent ?? NaN)}`, t.loadAvg]),
+    [
+      'system',
+      'answers',
+      'answer p50 / p99 ms',
+      'delivered (unique)',
+      'accepted, never arrived',
+      'duplicates',
+      'delivered though not 2xx',
+      'until all delivered s',
+      'CPU ms/event (system / Temporal)',
+      'load avg',
+    ],
+    trials.map((t) => [
+      t.system,
+      answers(t),
+      `${fmt(t.ackP50)} / ${fmt(t.ackP99)}`,
+      `${t.delivered} / ${t.sent}`,
+      t.missing,
+      t.duplicates,
+      t.deliveredUnacked,
+      t.untilDeliveredS,
+      `${fmt(t.cpuMsPerEvent)} / ${fmt(t.temporalCpuMsPerEvent ?? NaN)}`,
+      t.loadAvg,
+    ]),
   );
 }
 
 export function steadyTable(trials: Trial[]): string {
   return table(
     ['system', 'answers', 'answer p50 / p99 ms', 'e2e p50 / p99 ms', 'accepted, never arrived', 'duplicates', 'CPU ms/event (system / Temporal)', 'load avg'],
-    trials.map((t) => [t.system, answers(t), `${fmt(t.ackP50)} / ${fmt(t.ackP99)}`, `${fmt(t.e2eP50)} / ${fmt(t.e2eP99)}`, t.missing, t.duplicates, `${fmt(t.cpuMsPerEvent)} / ${fmt(t.temporalCpuMsPerEvent ?? NaN)}`, t.loadAvg]),
+    trials.map((t) => [
+      t.system,
+      answers(t),
+      `${fmt(t.ackP50)} / ${fmt(t.ackP99)}`,
+      `${fmt(t.e2eP50)} / ${fmt(t.e2eP99)}`,
+      t.missing,
+      t.duplicates,
+      `${fmt(t.cpuMsPerEvent)} / ${fmt(t.temporalCpuMsPerEvent ?? NaN)}`,
+      t.loadAvg,
+    ]),
   );
 }

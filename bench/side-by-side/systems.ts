@@ -143,7 +143,15 @@ async function startHookflow(temporal: TemporalUnderTest, env: Record<string, st
     throw err;
   });
   if (!proc.url) throw new Error(`hookflow start printed no "listening on" line:\n${proc.stderr()}`);
-  return { name: 'hookflow', url: `${proc.url}/hooks/bench`, sink, pid: proc.pid, temporal, output: proc.stderr, stop: () => proc.stop().finally(() => sink.close()) };
+  return {
+    name: 'hookflow',
+    url: `${proc.url}/hooks/bench`,
+    sink,
+    pid: proc.pid,
+    temporal,
+    output: proc.stderr,
+    stop: () => proc.stop().finally(() => sink.close()),
+  };
 }
 
 /** bench/floor/main.ts: Temporal's own floor for the job, a regular or a local activity. */

@@ -60,7 +60,12 @@ export async function startPostgresTemporal(log: (l: string) => void): Promise<T
     await stopChild(child, 'SIGTERM', 15_000);
     throw err;
   }
-  return { label: 'Temporal server 1.29.1 on PostgreSQL (bench/temporal-postgres.sh)', address, pid: child.pid!, stop: () => stopChild(child, 'SIGTERM', 15_000) };
+  return {
+    label: 'Temporal server 1.29.1 on PostgreSQL (bench/temporal-postgres.sh)',
+    address,
+    pid: child.pid!,
+    stop: () => stopChild(child, 'SIGTERM', 15_000),
+  };
 }
 
 function cmdline(pid: number): string {

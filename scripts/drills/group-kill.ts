@@ -13,7 +13,12 @@ export async function groupKill(events = 3000, inFlight = 200, killAfter = 1200)
   const temporal = await startTemporal();
   const sink = await startCountingSink();
   const port = await freePort();
-  const env = { RECIPES_DIR: relayRecipes(sink.url), TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: `drill-group-${Date.now().toString(36)}`, PORT: String(port) };
+  const env = {
+    RECIPES_DIR: relayRecipes(sink.url),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: `drill-group-${Date.now().toString(36)}`,
+    PORT: String(port),
+  };
   let hf = await hookflow('start', env, { detached: true });
   const problems: string[] = [];
   try {

@@ -20,7 +20,10 @@ export async function ingressRestart(events = 400, rate = 25): Promise<DrillResu
     const durationMs = (events / rate) * 1000;
     const restarts: string[] = [];
     const chaos = (async () => {
-      for (const [at, signal] of [[0.3, 'SIGTERM'], [0.65, 'SIGKILL']] as const) {
+      for (const [at, signal] of [
+        [0.3, 'SIGTERM'],
+        [0.65, 'SIGKILL'],
+      ] as const) {
         await sleep(durationMs * (at - (restarts.length ? 0.3 : 0)));
         const t0 = Date.now();
         await ingress.stop(signal);

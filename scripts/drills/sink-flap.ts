@@ -21,7 +21,11 @@ export async function sinkFlap(events = 200, rate = 20): Promise<DrillResult> {
     if (!succeededAt.has(key)) succeededAt.set(key, n);
     return { status: 200 };
   };
-  const env = { RECIPES_DIR: relayRecipes(sink.url, { timeout: '2s' }), TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: `drill-flap-${Date.now().toString(36)}` };
+  const env = {
+    RECIPES_DIR: relayRecipes(sink.url, { timeout: '2s' }),
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: `drill-flap-${Date.now().toString(36)}`,
+  };
   const hf = await hookflow('start', env);
   const problems: string[] = [];
   try {

@@ -31,7 +31,10 @@ export function emailAddressProblem(params: Partial<Pick<EmailParams, (typeof AD
       if (text === '') continue;
       const found = addressparser(text, { flatten: true });
       if (found.length > 1) {
-        const shown = found.map((a) => a.address || a.name).slice(0, 3).join('", "');
+        const shown = found
+          .map((a) => a.address || a.name)
+          .slice(0, 3)
+          .join('", "');
         return `email step: \`${field}\` ${Array.isArray(value) ? 'has an entry that holds' : 'holds'} ${found.length} addresses ("${shown}"); one string is one address — for several, give a list (\`${field}: [a@example.com, b@example.com]\`) or a template that gives a list`;
       }
     }

@@ -47,7 +47,12 @@ function appendParams(target: URLSearchParams, record: Record<string, Json>): vo
  * Turns validated step params into the request to send (no secrets resolved here; no I/O).
  * `redact` scrubs what goes into messages: the params may already hold secrets.
  */
-export function prepareHttpRequest(params: HttpParams, key: string, now: () => number = Date.now, redact: (text: string) => string = (t) => t): PreparedRequest {
+export function prepareHttpRequest(
+  params: HttpParams,
+  key: string,
+  now: () => number = Date.now,
+  redact: (text: string) => string = (t) => t,
+): PreparedRequest {
   if (typeof params.url !== 'string' || params.url === '') {
     throw permanentFailure(PERMANENT.invalidParams, 'http step: `url` is empty');
   }
@@ -75,7 +80,10 @@ export function prepareHttpRequest(params: HttpParams, key: string, now: () => n
       validateHeaderValue(name, text);
     } catch {
       // The value is not shown: it may hold a secret.
-      throw permanentFailure(PERMANENT.invalidParams, `http step: header ${JSON.stringify(name)} has an invalid name or value (control or non-Latin-1 characters)`);
+      throw permanentFailure(
+        PERMANENT.invalidParams,
+        `http step: header ${JSON.stringify(name)} has an invalid name or value (control or non-Latin-1 characters)`,
+      );
     }
     headers[name] = text;
   }
@@ -225,9 +233,10 @@ async function exchange(input: OutboundInput<HttpParams>, params: HttpParams, re
       throw transientFailure(TRANSIENT.httpStatus, redactor.text(`${what}${wait}: ${excerpt(res, redactor)}`), retryAfter);
     }
     const location = res.headers['location'];
-    const why = res.status >= 300 && res.status < 400 && location
-      ? `redirect to ${location} not followed (call that URL, or add ${res.status} to expect)`
-      : excerpt(res, redactor);
+    const why =
+      res.status >= 300 && res.status < 400 && location
+        ? `redirect to ${location} not followed (call that URL, or add ${res.status} to expect)`
+        : excerpt(res, redactor);
     const expected = params.expect !== undefined ? ` (expected ${JSON.stringify(params.expect)})` : '';
     throw permanentFailure(PERMANENT.httpRejected, redactor.text(`${what}${expected}: ${why}`));
   }

@@ -1,17 +1,7 @@
 // The outbound activities, built from their dependencies (env, logger) so the worker, tests and
 // tools each build their own set. Every activity throws ApplicationFailure: types listed in
 // NON_RETRYABLE_ERROR_TYPES are final, the others are worth another attempt.
-import type {
-  EmailParams,
-  EmailResult,
-  HttpParams,
-  HttpResult,
-  OutboundInput,
-  PushParams,
-  PushResult,
-  SmsParams,
-  SmsResult,
-} from '../core/types.js';
+import type { EmailParams, EmailResult, HttpParams, HttpResult, OutboundInput, PushParams, PushResult, SmsParams, SmsResult } from '../core/types.js';
 import { runEmail } from './email.js';
 import { runHttp } from './http.js';
 import { OutboundGuard, parseAllowList, type DnsLookup } from './outbound-guard.js';

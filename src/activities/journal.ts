@@ -34,7 +34,9 @@ export function createJournalActivities(journal: () => Promise<Journal>): Journa
       const receivedAt = Date.parse(event.received_at);
       const body = Buffer.from(JSON.stringify(event.body));
       // The delivery key is the event id: a retried activity journals it once.
-      await (await journal()).accept({
+      await (
+        await journal()
+      ).accept({
         request: {
           id: newRequestId(receivedAt),
           receivedAt,

@@ -88,7 +88,15 @@ const text = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : typeof v
 /** The activities with the outbox in front: what it captures never reaches the real activity. */
 export function withOutbox(real: Activities, outbox: Outbox, env: Record<string, string | undefined>): Activities {
   const capture = <P>(kind: OutboxItem['kind'], input: OutboundInput<P>, to: string, summary: string): OutboxItem =>
-    outbox.add({ kind, to, summary, workflowId: input.workflowId, step: input.stepPath, ...(input.context ? { recipe: input.context.recipe } : {}), params: input.params as unknown as Json });
+    outbox.add({
+      kind,
+      to,
+      summary,
+      workflowId: input.workflowId,
+      step: input.stepPath,
+      ...(input.context ? { recipe: input.context.recipe } : {}),
+      params: input.params as unknown as Json,
+    });
   return {
     http: async (input) => {
       if (allowedByList(input.params.url, env['HOOKFLOW_OUTBOUND_ALLOW'])) return real.http(input);
@@ -101,10 +109,21 @@ export function withOutbox(real: Activities, outbox: Outbox, env: Record<string,
     },
     sms: async (input) => {
       const item = capture('sms', input, input.params.to, `sms: ${input.params.body.slice(0, 120)}`);
-      return { sid: `SM${item.id.replace(/[^a-z0-9]/gi, '').padEnd(32, '0').slice(0, 32)}`, status: 'captured' };
+      return {
+        sid: `SM${item.id
+          .replace(/[^a-z0-9]/gi, '')
+          .padEnd(32, '0')
+          .slice(0, 32)}`,
+        status: 'captured',
+      };
     },
     push: async (input) => {
-      const item = capture('push', input, input.params.provider === 'fcm' ? text(input.params.to) : `${input.params.provider} subscription`, `push (${input.params.provider}): ${input.params.title ?? ''} ${input.params.body ?? ''}`.trim());
+      const item = capture(
+        'push',
+        input,
+        input.params.provider === 'fcm' ? text(input.params.to) : `${input.params.provider} subscription`,
+        `push (${input.params.provider}): ${input.params.title ?? ''} ${input.params.body ?? ''}`.trim(),
+      );
       return { id: item.id, status: 201 };
     },
   };

@@ -82,7 +82,10 @@ function webPushPayload(params: PushParams): string {
   if (params.data !== undefined) payload['data'] = params.data;
   const text = JSON.stringify(payload);
   if (Buffer.byteLength(text) > MAX_PUSH_PAYLOAD_BYTES) {
-    throw permanentFailure(PERMANENT.invalidParams, `push step: the payload is ${Buffer.byteLength(text)} bytes; Web Push allows about ${MAX_PUSH_PAYLOAD_BYTES}`);
+    throw permanentFailure(
+      PERMANENT.invalidParams,
+      `push step: the payload is ${Buffer.byteLength(text)} bytes; Web Push allows about ${MAX_PUSH_PAYLOAD_BYTES}`,
+    );
   }
   return text;
 }
@@ -91,7 +94,10 @@ async function sendWebPush(input: OutboundInput<PushParams>, params: PushParams,
   const env = deps.env;
   const missing = ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'].filter((n) => !env[n]);
   if (missing.length > 0) {
-    throw permanentFailure(PERMANENT.configuration, `push step (webpush): ${missing.join(' and ')} not set (generate a pair with \`npx web-push generate-vapid-keys\`)`);
+    throw permanentFailure(
+      PERMANENT.configuration,
+      `push step (webpush): ${missing.join(' and ')} not set (generate a pair with \`npx web-push generate-vapid-keys\`)`,
+    );
   }
   const subscription = parseSubscription(params.to);
   let endpoint: URL;
@@ -117,7 +123,10 @@ async function sendWebPush(input: OutboundInput<PushParams>, params: PushParams,
   } catch (err) {
     if (err instanceof Error && 'statusCode' in err === false) {
       const vapid = /vapid|subject|public key|private key/i.test(err.message);
-      throw permanentFailure(vapid ? PERMANENT.configuration : PERMANENT.invalidParams, `push step (webpush): ${err.message}${vapid ? ' (check VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT)' : ''}`);
+      throw permanentFailure(
+        vapid ? PERMANENT.configuration : PERMANENT.invalidParams,
+        `push step (webpush): ${err.message}${vapid ? ' (check VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT)' : ''}`,
+      );
     }
     throw err;
   }
@@ -152,7 +161,8 @@ interface ServiceAccount {
 
 async function loadServiceAccount(env: Env): Promise<ServiceAccount> {
   const file = env['FCM_SERVICE_ACCOUNT_FILE'];
-  if (!file) throw permanentFailure(PERMANENT.configuration, 'push step (fcm): FCM_SERVICE_ACCOUNT_FILE is not set (path to the Firebase service-account JSON)');
+  if (!file)
+    throw permanentFailure(PERMANENT.configuration, 'push step (fcm): FCM_SERVICE_ACCOUNT_FILE is not set (path to the Firebase service-account JSON)');
   let parsed: Partial<ServiceAccount>;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<ServiceAccount>;
@@ -162,7 +172,10 @@ async function loadServiceAccount(env: Env): Promise<ServiceAccount> {
   }
   const missing = (['project_id', 'client_email', 'private_key'] as const).filter((k) => typeof parsed[k] !== 'string' || parsed[k] === '');
   if (missing.length > 0) {
-    throw permanentFailure(PERMANENT.configuration, `push step (fcm): ${file} (FCM_SERVICE_ACCOUNT_FILE) lacks ${missing.join(', ')}; download a service-account key from the Firebase console`);
+    throw permanentFailure(
+      PERMANENT.configuration,
+      `push step (fcm): ${file} (FCM_SERVICE_ACCOUNT_FILE) lacks ${missing.join(', ')}; download a service-account key from the Firebase console`,
+    );
   }
   return { ...(parsed as ServiceAccount), token_uri: parsed.token_uri ?? 'https://oauth2.googleapis.com/token' };
 }
@@ -315,7 +328,9 @@ async function sendFcm(input: OutboundInput<PushParams>, params: PushParams, red
   if (codes.includes('UNREGISTERED')) {
     throw permanentFailure(
       PERMANENT.subscriptionGone,
-      redactor.text(`${what} → ${res.status} ${codes.join(',') || error?.status || ''}: the registration token is no longer valid (app uninstalled or token rotated); remove it from your data`),
+      redactor.text(
+        `${what} → ${res.status} ${codes.join(',') || error?.status || ''}: the registration token is no longer valid (app uninstalled or token rotated); remove it from your data`,
+      ),
     );
   }
   if (res.status === 401) {
@@ -324,7 +339,10 @@ async function sendFcm(input: OutboundInput<PushParams>, params: PushParams, red
   }
   if (res.status === 404) {
     // Not UNREGISTERED: the URL itself is wrong, which no retry fixes.
-    throw permanentFailure(PERMANENT.pushRejected, redactor.text(`${what} → 404 at ${url.href}: check FCM_API_BASE_URL and project_id in FCM_SERVICE_ACCOUNT_FILE`));
+    throw permanentFailure(
+      PERMANENT.pushRejected,
+      redactor.text(`${what} → 404 at ${url.href}: check FCM_API_BASE_URL and project_id in FCM_SERVICE_ACCOUNT_FILE`),
+    );
   }
   statusFailure(`${what} (${[error?.status, ...codes].filter(Boolean).join(', ') || 'error'})`, res, redactor, 'the registration token is no longer valid');
 }

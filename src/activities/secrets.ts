@@ -80,7 +80,10 @@ export function secretForms(value: string): string[] {
   u.password = value;
   forms.add(u.password);
   const json = JSON.stringify(value).slice(1, -1);
-  forms.add(json).add(asciiJson(json)).add(htmlSafeJson(asciiJson(json)));
+  forms
+    .add(json)
+    .add(asciiJson(json))
+    .add(htmlSafeJson(asciiJson(json)));
   if (/^[a-z][a-z0-9+.-]*:/i.test(value)) {
     try {
       const url = new URL(value);

@@ -71,7 +71,10 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
 
   r.get('/overview', async (_req, res) => {
     const snap = deps.recipes.current;
-    const [stats, temporal] = await Promise.all([deps.journal.stats().catch((err: unknown) => ({ error: String((err as Error).message ?? err) })), deps.temporalProblem?.() ?? Promise.resolve(undefined)]);
+    const [stats, temporal] = await Promise.all([
+      deps.journal.stats().catch((err: unknown) => ({ error: String((err as Error).message ?? err) })),
+      deps.temporalProblem?.() ?? Promise.resolve(undefined),
+    ]);
     res.json({
       publicUrl: deps.publicUrl,
       namespace: deps.namespace,
@@ -79,7 +82,13 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
       temporal: temporal ? { ok: false, reason: temporal } : { ok: true },
       backlog: stats,
       sources: sources(),
-      recipes: snap.recipes.map((x) => ({ name: x.name, description: x.description ?? '', source: x.on.source, event: x.on.event ?? null, tests: (x.tests ?? []).length })),
+      recipes: snap.recipes.map((x) => ({
+        name: x.name,
+        description: x.description ?? '',
+        source: x.on.source,
+        event: x.on.event ?? null,
+        tests: (x.tests ?? []).length,
+      })),
       loadedAt: snap.loadedAt.toISOString(),
       problems: deps.recipes.problems.map((p) => ({ ...p, text: formatProblem(p) })),
       warnings: deps.warnings?.() ?? [],
@@ -112,12 +121,20 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     if (!src) throw new BadInput(`no source "${name}" (not in sources.yaml, not a preset)`);
     const text = typeof b.body === 'string' ? b.body : JSON.stringify(b.body ?? {});
     const given: Record<string, string> = {};
-    if (b.headers && typeof b.headers === 'object' && !Array.isArray(b.headers)) for (const [k, v] of Object.entries(b.headers)) if (typeof v === 'string') given[k.toLowerCase()] = v;
+    if (b.headers && typeof b.headers === 'object' && !Array.isArray(b.headers))
+      for (const [k, v] of Object.entries(b.headers)) if (typeof v === 'string') given[k.toLowerCase()] = v;
     const contentType = given['content-type'] ?? (/^\s*[[{]/.test(text) ? 'application/json' : 'text/plain');
     const self = deps.selfUrl();
     if (!self) throw new BadInput('the ingress is not listening yet');
     const body = Buffer.from(text, 'utf8');
-    const d = signDelivery({ source: src, body, contentType, target: `${self}/hooks/${encodeURIComponent(name)}`, publicUrl: `${deps.publicUrl}/hooks/${encodeURIComponent(name)}`, headers: given });
+    const d = signDelivery({
+      source: src,
+      body,
+      contentType,
+      target: `${self}/hooks/${encodeURIComponent(name)}`,
+      publicUrl: `${deps.publicUrl}/hooks/${encodeURIComponent(name)}`,
+      headers: given,
+    });
     const answer = await fetch(d.url, { method: 'POST', headers: d.headers, body });
     const answerText = await answer.text();
     let json: unknown = answerText;
@@ -126,7 +143,13 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     } catch {
       // not JSON (a recipe's own answer): shown as text
     }
-    res.json({ status: answer.status, request: answer.headers.get('x-hookflow-request'), signed: d.signed, ...(d.signed ? {} : { note: `no secret for ${name} (${src.secretOrigin}): sent unsigned` }), answer: json });
+    res.json({
+      status: answer.status,
+      request: answer.headers.get('x-hookflow-request'),
+      signed: d.signed,
+      ...(d.signed ? {} : { note: `no secret for ${name} (${src.secretOrigin}): sent unsigned` }),
+      answer: json,
+    });
   });
 
   r.get('/outbox', async (req, res) => {
@@ -139,7 +162,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     if (res.headersSent) return next(err);
     if (err instanceof BadInput) return void res.status(400).json({ error: { code: 'bad_request', message: err.message } });
     const status = (err as { status?: unknown } | null)?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return void res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
     next(err);
   });
   return r;

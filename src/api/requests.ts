@@ -82,7 +82,10 @@ export function requestsApi(deps: RequestsApiDeps): Router {
 
   r.get('/requests/:id', async (req, res) => {
     const d = await deps.journal.getRequest(String(req.params.id));
-    if (!d) return void res.status(404).json({ error: { code: 'unknown_request', message: `no request ${req.params.id} in the request log (it may be older than HOOKFLOW_JOURNAL_RETENTION)` } });
+    if (!d)
+      return void res.status(404).json({
+        error: { code: 'unknown_request', message: `no request ${req.params.id} in the request log (it may be older than HOOKFLOW_JOURNAL_RETENTION)` },
+      });
     res.json(detailView(d));
   });
 
@@ -120,7 +123,9 @@ export function requestsApi(deps: RequestsApiDeps): Router {
       runs: withLinks(d.runs),
       body: bodyView(d.body),
       // Why each recipe of the source matched or not — judged by the recipes as they are now.
-      explanation: event ? deps.recipes.current.index.explain(event).filter((e) => deps.recipes.current.recipes.find((x) => x.name === e.recipe)?.on.source === event.source) : [],
+      explanation: event
+        ? deps.recipes.current.index.explain(event).filter((e) => deps.recipes.current.recipes.find((x) => x.name === e.recipe)?.on.source === event.source)
+        : [],
     };
   }
 
@@ -130,7 +135,8 @@ export function requestsApi(deps: RequestsApiDeps): Router {
     if (err instanceof ReplayError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
     if (err instanceof JournalUnavailableError) return void res.status(503).json({ error: { code: 'journal_unavailable', message: err.message } });
     const status = (err as { status?: unknown } | null)?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return void res.status(status).json({ error: { code: 'bad_request', message: (err as Error).message } });
     next(err);
   });
   return r;

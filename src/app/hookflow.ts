@@ -77,7 +77,9 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
 
   const outbox = developmentOutbox(config, logger);
   try {
-    const loaded: LoadedRecipes | undefined = roles.ingress ? loadRecipes(config, { hotReload: !!opts.hotReload, outbox: !!outbox, say, logger, cleanups }) : undefined;
+    const loaded: LoadedRecipes | undefined = roles.ingress
+      ? loadRecipes(config, { hotReload: !!opts.hotReload, outbox: !!outbox, say, logger, cleanups })
+      : undefined;
 
     // Every port this process needs, checked before anything starts.
     const devPorts = devServerPorts(config, opts);
@@ -101,7 +103,21 @@ export async function startHookflow(config: Config, opts: StartOptions): Promise
     const journal = roles.ingress ? await openJournal() : undefined;
     if (journal) say(`intake journal: ${redactUrl(journal.location)} (${config.intake} intake)`);
 
-    const worker = connection && workerModules ? await workerModules.startWorkerRole({ config, connection, dataConverter, outboundRates, outbox, journal: openJournal, metrics, logger, say, cleanups }) : undefined;
+    const worker =
+      connection && workerModules
+        ? await workerModules.startWorkerRole({
+            config,
+            connection,
+            dataConverter,
+            outboundRates,
+            outbox,
+            journal: openJournal,
+            metrics,
+            logger,
+            say,
+            cleanups,
+          })
+        : undefined;
 
     const ingress =
       loaded && journal

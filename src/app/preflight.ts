@@ -28,7 +28,13 @@ export function portSetting(env: Record<string, string | undefined>, name: strin
 export function portBusy(port: number, host?: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const s = createServer();
-    s.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(true) : err.code === 'EACCES' ? reject(new StartupError(`port ${port} needs privileges this process does not have; choose a port above 1023`)) : reject(err)));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE'
+        ? resolve(true)
+        : err.code === 'EACCES'
+          ? reject(new StartupError(`port ${port} needs privileges this process does not have; choose a port above 1023`))
+          : reject(err),
+    );
     s.once('listening', () => s.close(() => resolve(false)));
     if (host) s.listen({ port, host, exclusive: true });
     else s.listen({ port, exclusive: true });
@@ -76,14 +82,20 @@ export async function checkPorts(plan: PortPlan): Promise<void> {
             `or give this hookflow its own dev server on free ports, e.g. ${TEMPORAL_PORT_ENV}=${port + 1} ${TEMPORAL_UI_PORT_ENV}=${uiPort + 1}.`,
         );
       } else {
-        problems.push(`port ${port} (the embedded Temporal dev server) is taken by another program: stop it, or set ${TEMPORAL_PORT_ENV} to a free port (or TEMPORAL_ADDRESS to a Temporal server of your own).`);
+        problems.push(
+          `port ${port} (the embedded Temporal dev server) is taken by another program: stop it, or set ${TEMPORAL_PORT_ENV} to a free port (or TEMPORAL_ADDRESS to a Temporal server of your own).`,
+        );
       }
     } else if (await portBusy(uiPort, '127.0.0.1')) {
-      problems.push(`port ${uiPort} (the Temporal UI of the embedded dev server) is taken by another program: stop it, or set ${TEMPORAL_UI_PORT_ENV} to a free port.`);
+      problems.push(
+        `port ${uiPort} (the Temporal UI of the embedded dev server) is taken by another program: stop it, or set ${TEMPORAL_UI_PORT_ENV} to a free port.`,
+      );
     }
   }
   if (plan.ingress && plan.ingress.port !== 0 && (await portBusy(plan.ingress.port, plan.ingress.host))) {
-    problems.push(`PORT ${plan.ingress.port}${plan.ingress.host ? ` on ${plan.ingress.host}` : ''} (the webhook ingress) is taken by another program (another hookflow?): stop it, or set PORT to a free port.`);
+    problems.push(
+      `PORT ${plan.ingress.port}${plan.ingress.host ? ` on ${plan.ingress.host}` : ''} (the webhook ingress) is taken by another program (another hookflow?): stop it, or set PORT to a free port.`,
+    );
   }
   if (problems.length) throw new StartupError(`hookflow cannot start:\n  - ${problems.join('\n  - ')}`);
 }
@@ -123,7 +135,8 @@ export function missingSettings(recipes: Recipe[], env: Record<string, string | 
     const visit = (s: Step): void => {
       const kind = stepKind(s);
       const o = s as unknown as Record<string, Record<string, unknown> | undefined>;
-      if (kind === 'email' && !has('SMTP_URL')) want('SMTP_URL', 'SMTP_URL is not set: email steps will fail (e.g. smtp://user:pass@mail.example.com:587)', r.name);
+      if (kind === 'email' && !has('SMTP_URL'))
+        want('SMTP_URL', 'SMTP_URL is not set: email steps will fail (e.g. smtp://user:pass@mail.example.com:587)', r.name);
       if (kind === 'sms') {
         const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'].filter((n) => !has(n));
         if (!o.sms?.from && !o.sms?.messaging_service_sid && !has('TWILIO_FROM')) missing.push('TWILIO_FROM');

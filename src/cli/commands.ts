@@ -18,8 +18,7 @@ import { HEADER_OPTION, contentTypeFor, headersOf, parseCommand, usageError } fr
 type Out = (line: string) => void;
 
 /** What the activities refuse before sending, so a recipe test fails where the real run would. */
-const sendCheck = (call: ActivityCall): string | undefined =>
-  call.kind === 'email' ? emailAddressProblem(call.params as Partial<EmailParams>) : undefined;
+const sendCheck = (call: ActivityCall): string | undefined => (call.kind === 'email' ? emailAddressProblem(call.params as Partial<EmailParams>) : undefined);
 
 /** `hookflow test [dir]`: every recipe's `tests:`, through the real interpreter, no side effects. */
 export async function testCommand(dir: string, env: Record<string, string | undefined>, out: Out): Promise<number> {
@@ -93,7 +92,15 @@ export async function explainCommand(config: Config, argv: string[], out: Out): 
     }
     throw err;
   }
-  const event: TriggerEvent = { source: sourceName, type: described.type, id: described.id, received_at: req.receivedAt.toISOString(), body, headers: req.headers as Record<string, string>, query: {} };
+  const event: TriggerEvent = {
+    source: sourceName,
+    type: described.type,
+    id: described.id,
+    received_at: req.receivedAt.toISOString(),
+    body,
+    headers: req.headers as Record<string, string>,
+    query: {},
+  };
   out(`event: source=${sourceName} type=${described.type} id=${described.id} (signature not checked in a dry run)`);
   const explained = set.current.index.explain(event);
   for (const e of explained.filter((x) => x.matched)) out(`  ✓ starts ${e.recipe}   (workflow id ${e.recipe}/${sourceName}/${described.id})`);
@@ -122,7 +129,9 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   if (!delivery.signed) out(`(no secret for ${sourceName}: ${source.secretOrigin}; sending unsigned)`);
   const res = await fetch(delivery.url, { method: 'POST', headers: delivery.headers, body });
   const text = await res.text();
-  out(`${res.status} ${res.statusText}  ${path.basename(file)}${fixtureHeaders ? ` (headers from ${path.basename(fixtureHeaders.file)})` : ''} → ${delivery.url}`);
+  out(
+    `${res.status} ${res.statusText}  ${path.basename(file)}${fixtureHeaders ? ` (headers from ${path.basename(fixtureHeaders.file)})` : ''} → ${delivery.url}`,
+  );
   out(text);
   return res.ok ? 0 : 1;
 }
@@ -154,7 +163,12 @@ export async function replayCommand(config: Config, argv: string[], out: Out): P
   const { HookflowClient } = await import('../temporal/client.js');
   const { dataConverterFromEnv, codecFromEnv, ENCODING_ENCRYPTED, CODEC_KEYS_ENV } = await import('../temporal/codec.js');
   // Without TEMPORAL_ADDRESS: the embedded dev server of a running `hookflow start`.
-  const client = await HookflowClient.connect({ address: config.temporalAddress ?? '127.0.0.1:7233', namespace: config.namespace, taskQueue: config.taskQueue, dataConverter: dataConverterFromEnv(config.env) });
+  const client = await HookflowClient.connect({
+    address: config.temporalAddress ?? '127.0.0.1:7233',
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    dataConverter: dataConverterFromEnv(config.env),
+  });
   try {
     const history = await client.client.workflow.getHandle(workflowId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -164,7 +178,10 @@ export async function replayCommand(config: Config, argv: string[], out: Out): P
     if (encoding === ENCODING_ENCRYPTED) {
       // History comes back as stored: an encrypted input is decrypted here, with the run's key.
       const codec = codecFromEnv(config.env);
-      if (!codec) throw new Error(`the run ${workflowId} was stored encrypted, and ${CODEC_KEYS_ENV} is not set here: set it to the keys the worker uses (the same value), then replay again`);
+      if (!codec)
+        throw new Error(
+          `the run ${workflowId} was stored encrypted, and ${CODEC_KEYS_ENV} is not set here: set it to the keys the worker uses (the same value), then replay again`,
+        );
       [payload] = await codec.decode([payload]);
     }
     const input = client.client.options.loadedDataConverter.payloadConverter.fromPayload(payload!) as RunInput;

@@ -39,10 +39,15 @@ const say = (line: string): void => {
 async function run(roles: Roles): Promise<void> {
   const config = loadConfig();
   if (!roles.ingress || !roles.worker) {
-    if (!config.temporalAddress) throw new Error(`hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`);
+    if (!config.temporalAddress)
+      throw new Error(
+        `hookflow ${roles.ingress ? 'serve' : 'worker'} needs TEMPORAL_ADDRESS (e.g. 127.0.0.1:7233); use "hookflow start" for everything on one machine`,
+      );
   }
   if (config.examplesInstead) {
-    say(`no recipes in ${path.relative(process.cwd(), config.examplesInstead.wanted) || '.'}/: running the shipped examples from ${path.relative(process.cwd(), config.recipesDir)}/ (put your own recipes in recipes/, or set RECIPES_DIR, and they replace the examples)`);
+    say(
+      `no recipes in ${path.relative(process.cwd(), config.examplesInstead.wanted) || '.'}/: running the shipped examples from ${path.relative(process.cwd(), config.recipesDir)}/ (put your own recipes in recipes/, or set RECIPES_DIR, and they replace the examples)`,
+    );
   }
   const started = Date.now();
   const { startHookflow } = await import('../app/hookflow.js');
@@ -56,7 +61,11 @@ async function run(roles: Roles): Promise<void> {
     for (const s of sources) {
       const src = hf.recipes.source(s);
       const unsigned = src?.verify === 'none' || (typeof src?.verify === 'object' && 'none' in src.verify);
-      const note = !src ? '  (unknown source: declare it in sources.yaml)' : src.secrets.length === 0 && !unsigned ? `  (refuses requests until ${src.secretOrigin} is set)` : '';
+      const note = !src
+        ? '  (unknown source: declare it in sources.yaml)'
+        : src.secrets.length === 0 && !unsigned
+          ? `  (refuses requests until ${src.secretOrigin} is set)`
+          : '';
       lines.push(`    ${config.publicUrl}/hooks/${s}${note}`);
     }
     if (sources.length === 0) lines.push(`    (no recipes yet: add one to ${config.recipesDir})`);
@@ -113,7 +122,9 @@ async function main(argv: string[]): Promise<number> {
       // Valid recipes that this environment cannot run yet: said, not failed (CI checks recipes without the production secrets).
       const warnings = missingSettings(recipes, process.env);
       for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
-      say(`${recipes.length} recipe(s) in ${dir}: all valid${warnings.length ? `; ${warnings.length} setting(s) missing in this environment (warnings above)` : ''}`);
+      say(
+        `${recipes.length} recipe(s) in ${dir}: all valid${warnings.length ? `; ${warnings.length} setting(s) missing in this environment (warnings above)` : ''}`,
+      );
       return 0;
     }
     case 'test': {

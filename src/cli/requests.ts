@@ -52,7 +52,10 @@ async function api<T>(config: Config, url: string | undefined, path: string, ini
       headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
   } catch (err) {
-    throw new Error(`hookflow does not answer at ${base} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start", or set HOOKFLOW_URL to where it runs`, { cause: err });
+    throw new Error(
+      `hookflow does not answer at ${base} (${(err as Error).cause ?? (err as Error).message}): start it with "npm start", or set HOOKFLOW_URL to where it runs`,
+      { cause: err },
+    );
   }
   const text = await res.text();
   let json: unknown;
@@ -69,7 +72,10 @@ async function api<T>(config: Config, url: string | undefined, path: string, ini
 }
 
 function time(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function outcome(r: RequestJson): string {
@@ -87,7 +93,14 @@ export async function requestsCommand(config: Config, argv: string[], out: Out):
   const usage = 'hookflow requests [--source S] [--verdict V] [--since 1h] [--limit N] [--json] | hookflow requests show <id> [--json]';
   const { values, positionals } = parseCommand(
     argv,
-    { source: { type: 'string' }, verdict: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } },
+    {
+      source: { type: 'string' },
+      verdict: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      url: { type: 'string' },
+    },
     usage,
     2,
   );
@@ -139,7 +152,8 @@ function showDetail(d: DetailJson, out: Out): void {
   }
   if (d.runs.length > 0) {
     out('  runs');
-    for (const r of d.runs) out(`    ${r.workflowId}  ${r.state}${r.duplicate ? ' (duplicate delivery)' : ''}${r.error ? `  ${r.error}` : ''}${r.url ? `\n      ${r.url}` : ''}`);
+    for (const r of d.runs)
+      out(`    ${r.workflowId}  ${r.state}${r.duplicate ? ' (duplicate delivery)' : ''}${r.error ? `  ${r.error}` : ''}${r.url ? `\n      ${r.url}` : ''}`);
   }
 }
 
@@ -167,16 +181,22 @@ export async function replayRequestsCommand(config: Config, argv: string[], out:
     1,
   );
   if (positionals.length > 0) {
-    if (values.request || values.source) throw usageError(usage, `a workflow id ("${positionals[0]}") and --request/--source are two kinds of replay: give one`);
+    if (values.request || values.source)
+      throw usageError(usage, `a workflow id ("${positionals[0]}") and --request/--source are two kinds of replay: give one`);
     const options = Object.keys(values).map((k) => `--${k}`);
     if (options.length > 0) throw usageError(usage, `replay <workflowId> takes no options (got ${options.join(', ')})`);
     return (await import('./commands.js')).replayCommand(config, positionals, out);
   }
   if (values.request) {
-    const r = await api<{ request: string; recipes: string[]; runs: RunJson[] }>(config, values.url, `/api/requests/${encodeURIComponent(values.request)}/replay`, {
-      method: 'POST',
-      body: JSON.stringify(values.recipe ? { recipe: values.recipe } : {}),
-    });
+    const r = await api<{ request: string; recipes: string[]; runs: RunJson[] }>(
+      config,
+      values.url,
+      `/api/requests/${encodeURIComponent(values.request)}/replay`,
+      {
+        method: 'POST',
+        body: JSON.stringify(values.recipe ? { recipe: values.recipe } : {}),
+      },
+    );
     if (values.json) out(JSON.stringify(r, null, 2));
     else if (r.runs.length === 0) out(`request ${values.request} replayed as ${r.request}: no recipe takes its event now`);
     else for (const run of r.runs) out(`replayed ${values.request} → ${run.workflowId} (${run.state})${run.url ? `  ${run.url}` : ''}`);
@@ -192,12 +212,11 @@ export async function replayRequestsCommand(config: Config, argv: string[], out:
     failed: values.failed === true,
     dry_run: values['dry-run'] === true,
   };
-  const r = await api<{ dry_run: boolean; count: number; items: Array<{ request: string; event: { type: string; id: string }; recipes: string[]; replay?: { request: string; runs: RunJson[] } }> }>(
-    config,
-    values.url,
-    '/api/replay',
-    { method: 'POST', body: JSON.stringify(body) },
-  );
+  const r = await api<{
+    dry_run: boolean;
+    count: number;
+    items: Array<{ request: string; event: { type: string; id: string }; recipes: string[]; replay?: { request: string; runs: RunJson[] } }>;
+  }>(config, values.url, '/api/replay', { method: 'POST', body: JSON.stringify(body) });
   if (values.json) {
     out(JSON.stringify(r, null, 2));
     return 0;

@@ -26,7 +26,8 @@ const FILES: Record<string, { file: string; type: string }> = {
 };
 
 // Everything the page loads comes from here; API calls go to the same origin.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function consolePage(): Router {
   const r = express.Router({ strict: false });
@@ -66,7 +67,10 @@ export function consoleLogin(env: Record<string, string | undefined>): Router {
   const tokens = adminTokens(env);
   if (tokens.length === 0) return r; // loopback rule: nothing to sign in with
   const send = (res: express.Response, status: number, message: string): void => {
-    res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': LOGIN_CSP, 'Cache-Control': 'no-store' }).send(loginPage(message));
+    res
+      .status(status)
+      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': LOGIN_CSP, 'Cache-Control': 'no-store' })
+      .send(loginPage(message));
   };
   r.get('/login', (_req, res) => send(res, 200, ''));
   r.get('/console.css', (_req, res) => void res.type('text/css').send(readFileSync(FILES['/console.css']!.file)));
@@ -81,7 +85,8 @@ export function consoleLogin(env: Record<string, string | undefined>): Router {
   });
   // A browser opening the console without credentials is sent to sign in, not shown a JSON 401.
   r.get('/', (req, res, next) => {
-    if (req.headers.authorization === undefined && consoleCookieOf(req) === undefined && (req.headers.accept ?? '').includes('text/html')) return res.redirect(303, '/console/login');
+    if (req.headers.authorization === undefined && consoleCookieOf(req) === undefined && (req.headers.accept ?? '').includes('text/html'))
+      return res.redirect(303, '/console/login');
     next();
   });
   return r;

@@ -18,9 +18,7 @@ export class DurationError extends Error {
 export function parseDuration(text: string): number {
   const s = typeof text === 'string' ? text.trim() : '';
   if (!WHOLE.test(s)) {
-    throw new DurationError(
-      `invalid duration ${JSON.stringify(text)}: use a number and a unit (ms, s, m, h, d), e.g. "500ms", "10s", "5m", "1h30m"`,
-    );
+    throw new DurationError(`invalid duration ${JSON.stringify(text)}: use a number and a unit (ms, s, m, h, d), e.g. "500ms", "10s", "5m", "1h30m"`);
   }
   let total = 0;
   for (const m of s.matchAll(PART)) total += Number(m[1]) * UNIT_MS[m[2]!]!;

@@ -30,9 +30,7 @@ export const urlEscaper: Escaper = {
         url = undefined;
       }
       if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new Error(
-          `gives ${JSON.stringify(text.slice(0, 80))}, which begins the url, so it must be an absolute http(s) URL (https://host/…)`,
-        );
+        throw new Error(`gives ${JSON.stringify(text.slice(0, 80))}, which begins the url, so it must be an absolute http(s) URL (https://host/…)`);
       }
       return text;
     }

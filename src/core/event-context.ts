@@ -10,6 +10,11 @@ export function triggerOf(event: TriggerEvent): Trigger {
 }
 
 /** `event` (the body), `headers`, `query` and `trigger`: the variables every expression about an event has. */
-export function eventContext(event: TriggerEvent): { event: TriggerEvent['body']; headers: TriggerEvent['headers']; query: TriggerEvent['query']; trigger: Trigger } {
+export function eventContext(event: TriggerEvent): {
+  event: TriggerEvent['body'];
+  headers: TriggerEvent['headers'];
+  query: TriggerEvent['query'];
+  trigger: Trigger;
+} {
   return { event: event.body, headers: event.headers, query: event.query, trigger: triggerOf(event) };
 }

@@ -208,7 +208,10 @@ export function compileExpression(src: string): CompiledExpr {
 
   const root = fn.ast;
   const rawCall =
-    isNode(root) && root.op === 'call' && (RAW_FUNCTIONS as readonly string[]).includes((root.args as [string, unknown[]])[0]) && (root.args as [string, unknown[]])[1].length === 1
+    isNode(root) &&
+    root.op === 'call' &&
+    (RAW_FUNCTIONS as readonly string[]).includes((root.args as [string, unknown[]])[0]) &&
+    (root.args as [string, unknown[]])[1].length === 1
       ? (root.args as [string, unknown[]])[0]
       : undefined;
   const compiled: CompiledExpr = {

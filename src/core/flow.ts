@@ -37,7 +37,12 @@ export function flowSettings(recipe: Recipe): FlowSettings {
     ...(recipe.concurrency ? { concurrency: recipe.concurrency.limit } : {}),
     ...(recipe.throttle ? { spacingMs: parseDuration(recipe.throttle.period) / recipe.throttle.limit } : {}),
     ...(recipe.debounce
-      ? { debounce: { periodMs: parseDuration(recipe.debounce.period), ...(recipe.debounce.max_wait ? { maxWaitMs: parseDuration(recipe.debounce.max_wait) } : {}) } }
+      ? {
+          debounce: {
+            periodMs: parseDuration(recipe.debounce.period),
+            ...(recipe.debounce.max_wait ? { maxWaitMs: parseDuration(recipe.debounce.max_wait) } : {}),
+          },
+        }
       : {}),
     ...(recipe.batch ? { batch: { size: recipe.batch.size, timeoutMs: parseDuration(recipe.batch.timeout) } } : {}),
   };

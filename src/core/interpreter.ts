@@ -27,7 +27,6 @@ import type { Json, JsonObject, Recipe, RetryPolicy, RunFailure, RunResult, Secr
 
 export { stepKind, type OutboundKind };
 
-
 export interface ResolvedRetry {
   maximumAttempts: number;
   initialIntervalMs: number;
@@ -224,9 +223,7 @@ export class Interpreter {
     for_each: (step, scope, path) => this.forEach(step, scope, path),
     delay: async (step, scope, path) => {
       const ms =
-        typeof step.delay === 'string'
-          ? durationOf(step.delay, scope.ctx)
-          : Date.parse(String(renderTemplate(step.delay.until, scope.ctx))) - this.rt.now();
+        typeof step.delay === 'string' ? durationOf(step.delay, scope.ctx) : Date.parse(String(renderTemplate(step.delay.until, scope.ctx))) - this.rt.now();
       if (Number.isNaN(ms)) throw new RunFailed(`step ${path}: delay until is not a timestamp`);
       if (ms > 0) await this.rt.sleep(ms, path, step.id);
       return { attempts: 0, output: `waited ${Math.max(0, Math.round(ms / 1000))} s` };
@@ -243,9 +240,7 @@ export class Interpreter {
       };
       const timeoutMs = durationOf(w.timeout, scope.ctx);
       const got = await this.rt.waitFor({ ...criteria, accepts: (ev) => waitAccepts(criteria, ev), stepPath: path, stepId: step.id }, timeoutMs);
-      const result: Json = got
-        ? { ...triggerOf(got), body: got.body, headers: got.headers }
-        : null;
+      const result: Json = got ? { ...triggerOf(got), body: got.body, headers: got.headers } : null;
       return { result, attempts: 0, output: got ? `received ${got.type} ${got.id}` : `timed out after ${formatDuration(timeoutMs)}` };
     },
     fail: async (step, scope, path) => {
@@ -426,7 +421,9 @@ export class Interpreter {
     const list = evaluateExpression(step.for_each, scope.ctx);
     if (!Array.isArray(list)) throw new RunFailed(`step ${path}: for_each must give a list, got ${list === null ? 'null' : typeof list}`);
     if (list.length > MAX_ITERATIONS) {
-      throw new RunFailed(`step ${path}: for_each gives ${list.length} items, over the limit of ${MAX_ITERATIONS} per loop; split the list, or start one run per part`);
+      throw new RunFailed(
+        `step ${path}: for_each gives ${list.length} items, over the limit of ${MAX_ITERATIONS} per loop; split the list, or start one run per part`,
+      );
     }
     const collect = step.id !== undefined;
     const results: Json[] | undefined = collect ? new Array<Json>(list.length).fill(null) : undefined;
@@ -440,7 +437,19 @@ export class Interpreter {
     }
     scope.records.push(...tally.records());
     const summary = tally.summary();
-    this.record(scope, { path, id: step.id, kind: 'for_each', status: failure ? 'failed' : 'ok', attempts: 0, output: short(summary), ...(failure ? { error: short(String((failure as Error).message ?? failure)) } : {}) }, startedAt);
+    this.record(
+      scope,
+      {
+        path,
+        id: step.id,
+        kind: 'for_each',
+        status: failure ? 'failed' : 'ok',
+        attempts: 0,
+        output: short(summary),
+        ...(failure ? { error: short(String((failure as Error).message ?? failure)) } : {}),
+      },
+      startedAt,
+    );
     if (failure) throw failure;
     return { ...(results ? { result: results } : {}), attempts: 0, output: summary, recorded: true };
   }
@@ -477,7 +486,15 @@ export class Interpreter {
   }
 
   /** Runs iterations of `items` (global indexes from `offset`), `concurrency` at a time. */
-  private async iterate(step: ForEachStep, scope: Scope, path: string, items: Json[], offset: number, tally: LoopTally, results: Json[] | undefined): Promise<void> {
+  private async iterate(
+    step: ForEachStep,
+    scope: Scope,
+    path: string,
+    items: Json[],
+    offset: number,
+    tally: LoopTally,
+    results: Json[] | undefined,
+  ): Promise<void> {
     const as = step.as ?? 'item';
     const concurrency = Math.max(1, step.concurrency ?? 1);
     let next = 0;

@@ -115,7 +115,8 @@ export class LoopTally {
     const ok = s.done - s.failed;
     let line = `${s.iterations} iteration(s): ${ok} ok${s.failed ? `, ${s.failed} with a failed step` : ''}`;
     if (s.done < s.iterations) line += `, ${s.iterations - s.done} not finished`;
-    if (s.iterations > RECORD_ALL_ITERATIONS) line += ` (step records of the first ${SAMPLE_ITERATIONS} iterations and of up to ${MAX_FAILED_RECORDS} failures kept)`;
+    if (s.iterations > RECORD_ALL_ITERATIONS)
+      line += ` (step records of the first ${SAMPLE_ITERATIONS} iterations and of up to ${MAX_FAILED_RECORDS} failures kept)`;
     return line;
   }
 }

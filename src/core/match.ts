@@ -106,9 +106,7 @@ export class RecipeIndex {
     }
     if (found.length < 2) return found;
     const seen = new Set<number>();
-    return found
-      .filter((e) => (seen.has(e.order) ? false : (seen.add(e.order), true)))
-      .sort((a, b) => a.order - b.order);
+    return found.filter((e) => (seen.has(e.order) ? false : (seen.add(e.order), true))).sort((a, b) => a.order - b.order);
   }
 
   /** Evaluates `on.if`; returns undefined when it passes, else the reason. */
@@ -141,7 +139,9 @@ export class RecipeIndex {
         return { recipe: name, matched: false, reason: `listens to source "${recipe.on.source}", not "${event.source}"` };
       }
       if (!candidates.has(recipe)) {
-        const list = eventPatterns(recipe.on.event).map((p) => JSON.stringify(p)).join(', ');
+        const list = eventPatterns(recipe.on.event)
+          .map((p) => JSON.stringify(p))
+          .join(', ');
         return { recipe: name, matched: false, reason: `event type "${event.type}" is not in ${list}` };
       }
       const reason = this.filterReason(recipe, event);

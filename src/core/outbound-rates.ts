@@ -32,7 +32,10 @@ const PER: Record<string, number> = { s: 1, m: 60, h: 3600 };
 /** Parses the variable; throws with the entry that is wrong and the expected form. */
 export function parseOutboundRates(value: string | undefined): OutboundRate[] {
   const out: OutboundRate[] = [];
-  for (const entry of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])=(\d+(?:\.\d+)?)\/(s|m|h)$/.exec(entry);
     const n = m ? Number(m[2]) : 0;
     if (!m || !(n > 0)) {

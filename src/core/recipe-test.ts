@@ -181,19 +181,15 @@ export function compareExpectation(expect: Json, actions: Action[], result: RunR
       const a = actions[i];
       if (e === undefined) diff.push(`+ action ${i + 1} not expected: ${JSON.stringify(a)}`);
       else if (a === undefined) diff.push(`- action ${i + 1} expected but not taken: ${JSON.stringify(e)}`);
-      else if (actionKind(e) !== actionKind(a)) diff.push(`~ action ${i + 1}: expected ${actionKind(e)} ${JSON.stringify(e)}, got ${actionKind(a)} ${JSON.stringify(a)}`);
+      else if (actionKind(e) !== actionKind(a))
+        diff.push(`~ action ${i + 1}: expected ${actionKind(e)} ${JSON.stringify(e)}, got ${actionKind(a)} ${JSON.stringify(a)}`);
       else if (!sameDelay(e, a)) partialMatch(e, a, `action ${i + 1}`, diff);
     }
   }
   return diff;
 }
 
-export async function runRecipeTest(
-  recipe: Recipe,
-  test: RecipeTest,
-  now = Date.parse('2026-01-01T00:00:00Z'),
-  check?: SendCheck,
-): Promise<RecipeTestOutcome> {
+export async function runRecipeTest(recipe: Recipe, test: RecipeTest, now = Date.parse('2026-01-01T00:00:00Z'), check?: SendCheck): Promise<RecipeTestOutcome> {
   const patterns = Array.isArray(recipe.on.event) ? recipe.on.event : [recipe.on.event];
   const firstExact = patterns.find((p) => !p.includes('*'));
   const bodies = test.events ?? [test.event ?? null];
@@ -217,9 +213,19 @@ export async function runRecipeTest(
   const expectObj = !Array.isArray(test.expect) && test.expect && typeof test.expect === 'object' ? test.expect : {};
   const wantStarted = expectObj.started !== false;
   if (!started || !wantStarted) {
-    const result: RunResult = { recipe: recipe.name, event: { source: event.source, type: event.type, id: event.id }, status: 'completed', steps: [], logs: [], vars: {} };
+    const result: RunResult = {
+      recipe: recipe.name,
+      event: { source: event.source, type: event.type, id: event.id },
+      status: 'completed',
+      steps: [],
+      logs: [],
+      vars: {},
+    };
     const why = whys.find((w) => !(w?.matched ?? false)) ?? whys[0];
-    const diff = started === wantStarted ? [] : [started ? 'expected the recipe not to start, but it does' : `expected the recipe to start, but it does not: ${why?.reason ?? ''}`];
+    const diff =
+      started === wantStarted
+        ? []
+        : [started ? 'expected the recipe not to start, but it does' : `expected the recipe to start, but it does not: ${why?.reason ?? ''}`];
     return { name: test.name, passed: diff.length === 0, diff, actions: [], result };
   }
   // The runs flow control makes of the events (keys aside: a test's events are one key's).

@@ -28,7 +28,8 @@ export function respondTimeoutMs(spec: RespondSpec): number {
 export function renderResponse(spec: Pick<RespondSpec, 'status' | 'headers' | 'body'>, ctx: Record<string, unknown>): RenderedResponse {
   const rawStatus = typeof spec.status === 'string' ? renderTemplate(spec.status, ctx) : (spec.status ?? 200);
   const status = Number(rawStatus);
-  if (!Number.isInteger(status) || status < 200 || status > 599) throw new Error(`respond status ${JSON.stringify(rawStatus)} is not an HTTP status from 200 to 599`);
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    throw new Error(`respond status ${JSON.stringify(rawStatus)} is not an HTTP status from 200 to 599`);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = String(renderTemplate(v, ctx) ?? '');
   let body = '';

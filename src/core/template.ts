@@ -123,22 +123,13 @@ export function renderTemplate(s: string, ctx: Record<string, unknown>): Json {
     if (p.kind === 'text') out += p.text;
     else if (p.kind === 'expr') out += stringifyValue(evalPart(p, ctx));
     else {
-      throw new ExprError(
-        `{{ secret.${p.text} }} is only available in the parameters of a step that sends (http, email, sms, push)`,
-        p.offset,
-      );
+      throw new ExprError(`{{ secret.${p.text} }} is only available in the parameters of a step that sends (http, email, sms, push)`, p.offset);
     }
   }
   return out;
 }
 
-function renderString(
-  s: string,
-  ctx: Record<string, unknown>,
-  path: Array<string | number>,
-  secretFields: SecretField[],
-  escaper?: Escaper,
-): Json {
+function renderString(s: string, ctx: Record<string, unknown>, path: Array<string | number>, secretFields: SecretField[], escaper?: Escaper): Json {
   const parts = parseTemplate(s);
   if (escaper) return renderEscaped(parts, ctx, path, secretFields, escaper);
   if (!parts.some((p) => p.kind === 'secret')) return renderTemplate(s, ctx);
@@ -159,13 +150,7 @@ function renderString(
 }
 
 /** A field with an Escaper: each substituted value encoded for its place; secrets and literal text as written. */
-function renderEscaped(
-  parts: TemplatePart[],
-  ctx: Record<string, unknown>,
-  path: Array<string | number>,
-  secretFields: SecretField[],
-  escaper: Escaper,
-): Json {
+function renderEscaped(parts: TemplatePart[], ctx: Record<string, unknown>, path: Array<string | number>, secretFields: SecretField[], escaper: Escaper): Json {
   const out: SecretPart[] = [];
   const push = (text: string): void => {
     const last = out[out.length - 1];

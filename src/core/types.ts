@@ -220,9 +220,19 @@ export interface HttpResult {
   body: Json;
   truncated?: boolean;
 }
-export interface EmailResult { message_id: string; accepted: string[]; rejected: string[] }
-export interface SmsResult { sid: string; status: string }
-export interface PushResult { id: string; status: number }
+export interface EmailResult {
+  message_id: string;
+  accepted: string[];
+  rejected: string[];
+}
+export interface SmsResult {
+  sid: string;
+  status: string;
+}
+export interface PushResult {
+  id: string;
+  status: number;
+}
 
 /** The per-step record in a run's result. */
 export interface StepRecord {

@@ -20,9 +20,7 @@ export function parseContentType(header: string | undefined): ContentType | unde
     return { mediaType: parsed.type, charset: parsed.parameters.charset?.toLowerCase() || undefined };
   } catch {
     const [type = '', ...params] = header.split(';');
-    const charset = params
-      .map((p) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(p)?.[1])
-      .find((c) => c !== undefined);
+    const charset = params.map((p) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(p)?.[1]).find((c) => c !== undefined);
     return { mediaType: type.trim().toLowerCase(), charset: charset?.toLowerCase() || undefined };
   }
 }

@@ -153,7 +153,8 @@ export function createIngress(deps: IngressDeps): express.Express {
       const { event, matched } = outcome;
       // A recipe with `respond` decides the answer (the first by name, when several do).
       const responding: ReturnType<typeof responderOf> = deps.responder ? responderOf(matched) : { others: [] };
-      if (responding.recipe && responding.others.length > 0) log.info({ answers: responding.recipe.name, ignored: responding.others }, 'several matched recipes respond; the first by name answers');
+      if (responding.recipe && responding.others.length > 0)
+        log.info({ answers: responding.recipe.name, ignored: responding.others }, 'several matched recipes respond; the first by name answers');
       const content = contentKeyOf(source, event, log);
       const result = await deps.intake.deliver({
         request: entry('accepted', 200, { event: { type: event.type, id: event.id } }),
@@ -215,7 +216,8 @@ export function createIngress(deps: IngressDeps): express.Express {
   app.use((err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: unknown } | null)?.status;
-    if (err instanceof URIError) return sendError(res, 400, 'bad_path', `the path ${req.originalUrl.slice(0, 200)} is not valid percent-encoding; trigger URLs are /hooks/<source>`);
+    if (err instanceof URIError)
+      return sendError(res, 400, 'bad_path', `the path ${req.originalUrl.slice(0, 200)} is not valid percent-encoding; trigger URLs are /hooks/<source>`);
     if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', (err as Error).message);
     deps.logger.error({ err }, 'request failed unexpectedly');
     sendError(res, 500, 'internal', 'hookflow failed unexpectedly; retry later');

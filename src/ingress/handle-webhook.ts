@@ -12,8 +12,7 @@ import { checkDescribed, checkEventSize } from './event-limits.js';
 import { parseBody } from './parse-body.js';
 
 export type WebhookOutcome =
-  | { kind: 'handshake'; status: number; contentType: string; body: string }
-  | { kind: 'event'; event: TriggerEvent; matched: Recipe[] };
+  { kind: 'handshake'; status: number; contentType: string; body: string } | { kind: 'event'; event: TriggerEvent; matched: Recipe[] };
 
 /** Headers that carry credentials: never stored, whatever the source. */
 const ALWAYS_SENSITIVE = ['authorization', 'proxy-authorization', 'cookie'];
@@ -39,11 +38,19 @@ export function storedQuery<Q extends Record<string, string | string[]>>(query: 
 /** The source config behind a trigger URL's name, or a 404 that says how to declare it. */
 export function sourceFor(recipes: RecipeSet, sourceName: string): SourceConfig {
   if (RESERVED_SOURCES.includes(sourceName)) {
-    throw new IngressError(404, 'unknown_source', `"${sourceName}" is a source hookflow provides itself (${sourceName === 'hookflow' ? 'its own events, e.g. run.failed' : 'the fires of on.schedule'}); it has no trigger URL`);
+    throw new IngressError(
+      404,
+      'unknown_source',
+      `"${sourceName}" is a source hookflow provides itself (${sourceName === 'hookflow' ? 'its own events, e.g. run.failed' : 'the fires of on.schedule'}); it has no trigger URL`,
+    );
   }
   const source = SOURCE_NAME.test(sourceName) ? recipes.source(sourceName) : undefined;
   if (!source) {
-    throw new IngressError(404, 'unknown_source', `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (${PRESET_NAMES.join(', ')})`);
+    throw new IngressError(
+      404,
+      'unknown_source',
+      `no source "${sourceName.slice(0, 100)}": declare it in sources.yaml or use a preset name (${PRESET_NAMES.join(', ')})`,
+    );
   }
   return source;
 }

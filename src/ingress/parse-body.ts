@@ -11,8 +11,7 @@ import { parseJson } from './parse-json.js';
 import { parseXml, xmlDeclaredEncoding } from './parse-xml.js';
 import { queryBody } from './query.js';
 
-const ACCEPTED =
-  'application/json (or any +json), application/x-www-form-urlencoded, text/xml or application/xml (or any +xml), text/plain';
+const ACCEPTED = 'application/json (or any +json), application/x-www-form-urlencoded, text/xml or application/xml (or any +xml), text/plain';
 
 type Kind = 'json' | 'form' | 'xml' | 'text';
 
@@ -25,12 +24,7 @@ function kindOf(mediaType: string): Kind | undefined {
 }
 
 /** A GET's event is its query string; other methods' is their body, parsed by its Content-Type. */
-export function parseBody(
-  raw: Buffer,
-  contentType: string | undefined,
-  method: string,
-  query: Record<string, string | string[]>,
-): Json {
+export function parseBody(raw: Buffer, contentType: string | undefined, method: string, query: Record<string, string | string[]>): Json {
   if (method.toUpperCase() === 'GET') return queryBody(query);
 
   const ct = parseContentType(contentType);

@@ -26,7 +26,11 @@ export async function readRawBody(req: IncomingMessage, limit: number, source: s
   } catch (err) {
     if (err instanceof IngressError) throw err;
     // The sender hung up mid-body (ECONNRESET, "aborted"): its mistake, answered to nobody, not our error.
-    throw new IngressError(400, 'request_aborted', `the client closed the connection after ${size} byte(s) of the body (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new IngressError(
+      400,
+      'request_aborted',
+      `the client closed the connection after ${size} byte(s) of the body (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return Buffer.concat(chunks, size);
 }

@@ -14,7 +14,10 @@ export function contentKeyOf(source: SourceConfig, event: TriggerEvent, log?: Lo
     value = evaluateExpression(source.dedupe.key, { body: event.body, headers: event.headers, query: event.query });
   } catch (err) {
     // Never lose an event over its dedupe key: it is journaled, deduped by its delivery id alone.
-    log?.warn({ source: source.name, err: err instanceof Error ? err.message : String(err) }, 'the source\'s dedupe key could not be computed on this delivery; deduping it by delivery id only');
+    log?.warn(
+      { source: source.name, err: err instanceof Error ? err.message : String(err) },
+      "the source's dedupe key could not be computed on this delivery; deduping it by delivery id only",
+    );
     return undefined;
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value);

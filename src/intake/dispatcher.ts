@@ -61,7 +61,10 @@ export class Dispatcher {
   private inFlight = 0;
   private stopped = true;
   // Each loop runs one round at a time; a kick during a round asks for one more after it.
-  private readonly pumpLoop = new Coalesced(() => this.pump(), () => !this.stopped);
+  private readonly pumpLoop = new Coalesced(
+    () => this.pump(),
+    () => !this.stopped,
+  );
   private readonly routeLoop = new Coalesced(
     () => this.routeAll().catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'routing events to waiting runs failed; trying again')),
     () => !this.stopped,
@@ -161,7 +164,8 @@ export class Dispatcher {
     for (const wait of job.candidates) {
       // A repeat of a routing interrupted after the wait was won still owes the run its signal.
       if (!wait.matchedHere) {
-        if (!waitAccepts({ source: job.event.source, events: wait.events, ...(wait.match ? { match: wait.match } : {}), context: wait.context }, job.event)) continue;
+        if (!waitAccepts({ source: job.event.source, events: wait.events, ...(wait.match ? { match: wait.match } : {}), context: wait.context }, job.event))
+          continue;
         if (!(await this.opts.journal.claimWait(wait.id, job.seq))) continue;
       }
       try {
@@ -221,7 +225,10 @@ export class Dispatcher {
         this.pausedUntil = Date.now() + this.pauseMs;
         setTimeout(() => this.kick(), this.pauseMs).unref();
         outcome = { workflowId: run.workflowId, outcome: 'retry', error: message, retryAt: Date.now() + retryDelayMs(run.attempts) };
-        this.opts.logger.warn({ workflowId: run.workflowId, attempt: run.attempts, err: message }, 'Temporal could not take the run now; it stays queued in the journal');
+        this.opts.logger.warn(
+          { workflowId: run.workflowId, attempt: run.attempts, err: message },
+          'Temporal could not take the run now; it stays queued in the journal',
+        );
       }
     }
     this.opts.metrics?.dispatched.inc({ outcome: outcome.outcome });

@@ -102,7 +102,12 @@ export class Intake {
     const runs: RunView[] = result.runs.map((run) => {
       const o = outcomes.get(run.workflowId);
       if (!o) return run;
-      return { ...run, state: o.outcome === 'failed' ? 'failed' : 'started', duplicate: o.outcome === 'existed', ...(o.outcome === 'failed' ? { error: o.error } : {}) };
+      return {
+        ...run,
+        state: o.outcome === 'failed' ? 'failed' : 'started',
+        duplicate: o.outcome === 'existed',
+        ...(o.outcome === 'failed' ? { error: o.error } : {}),
+      };
     });
     return { ...result, runs };
   }

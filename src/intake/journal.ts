@@ -69,7 +69,10 @@ export interface AcceptInput {
 
 /** The request log's reason for a delivery answered as a duplicate because of its content key. */
 export function contentDuplicate(firstId: string, windowMs: number): { code: string; message: string } {
-  return { code: 'duplicate_content', message: `same dedupe key as delivery ${firstId}, seen within the source's dedupe window (${Math.round(windowMs / 1000)} s): no new run` };
+  return {
+    code: 'duplicate_content',
+    message: `same dedupe key as delivery ${firstId}, seen within the source's dedupe window (${Math.round(windowMs / 1000)} s): no new run`,
+  };
 }
 
 /** Table of the content keys of `dedupe` (both journals). */

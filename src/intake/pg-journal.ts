@@ -28,7 +28,21 @@ import {
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
-import { candidatesFor, deliverySeqs, listRequestsQuery, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, runsByDelivery, summariesWithRuns, detailFrom } from './rows.js';
+import {
+  candidatesFor,
+  deliverySeqs,
+  listRequestsQuery,
+  num,
+  parseEvent,
+  recipeVersion,
+  SKEW_MS,
+  REQUEST_COLUMNS,
+  requestColumns,
+  runFrom,
+  runsByDelivery,
+  summariesWithRuns,
+  detailFrom,
+} from './rows.js';
 
 const CHANNEL = 'hookflow_intake';
 const SOURCE_LOCK = 'hookflow:source:';
@@ -178,7 +192,9 @@ export class PgJournal implements Journal {
       const v = await c.query<{ value: string }>("SELECT value FROM hookflow_meta WHERE key = 'schema'");
       const have = Number(v.rows[0]?.value ?? 0);
       if (have > SCHEMA_VERSION) throw new Error(`the journal database was written by a newer hookflow (schema ${have}, this one knows ${SCHEMA_VERSION})`);
-      await c.query("INSERT INTO hookflow_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [String(SCHEMA_VERSION)]);
+      await c.query("INSERT INTO hookflow_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [
+        String(SCHEMA_VERSION),
+      ]);
       if (scope !== undefined) {
         const owner = (await c.query<{ value: string }>("SELECT value FROM hookflow_meta WHERE key = 'scope'")).rows[0]?.value;
         if (owner === undefined) await c.query("INSERT INTO hookflow_meta (key, value) VALUES ('scope', $1)", [scope]);
@@ -276,7 +292,10 @@ export class PgJournal implements Journal {
           if (claimed.rows.length === 0) contentDups.push(a);
         }
         if (contentDups.length > 0) accepts = accepts.filter((a) => !contentDups.includes(a));
-        const routed = await this.routesWanted(c, accepts.map((a) => a.input.event));
+        const routed = await this.routesWanted(
+          c,
+          accepts.map((a) => a.input.event),
+        );
         const ins = await c.query<{ seq: string; source: string; delivery_key: string }>(
           `INSERT INTO deliveries (source, delivery_key, request_id, event_type, event, received_at, route, match_pending)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::smallint[])
@@ -328,7 +347,10 @@ export class PgJournal implements Journal {
           });
         }
         if (versions.size > 0) {
-          await c.query('INSERT INTO recipe_versions (hash, recipe) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (hash) DO NOTHING', [[...versions.keys()], [...versions.values()]]);
+          await c.query('INSERT INTO recipe_versions (hash, recipe) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (hash) DO NOTHING', [
+            [...versions.keys()],
+            [...versions.values()],
+          ]);
         }
         if (runCols[0]!.length > 0) {
           await c.query(
@@ -359,14 +381,24 @@ export class PgJournal implements Journal {
       // The content keys claimed above point at their delivery; the content duplicates answer from it.
       for (const a of accepts) {
         const r = results.get(a);
-        if (a.input.content && r) await c.query('UPDATE content_keys SET delivery_seq = $3 WHERE source = $1 AND key = $2', [a.input.event.source, a.input.content.key, r.deliverySeq]);
+        if (a.input.content && r)
+          await c.query('UPDATE content_keys SET delivery_seq = $3 WHERE source = $1 AND key = $2', [a.input.event.source, a.input.content.key, r.deliverySeq]);
       }
       for (const a of allAccepts) {
         if (!a.input.content || results.has(a)) continue;
-        const hit = await c.query<{ delivery_seq: string; delivery_id: string }>('SELECT delivery_seq, delivery_id FROM content_keys WHERE source = $1 AND key = $2', [a.input.event.source, a.input.content.key]);
+        const hit = await c.query<{ delivery_seq: string; delivery_id: string }>(
+          'SELECT delivery_seq, delivery_id FROM content_keys WHERE source = $1 AND key = $2',
+          [a.input.event.source, a.input.content.key],
+        );
         const seq = num(hit.rows[0]?.delivery_seq ?? 0);
         const runRows = (await c.query('SELECT * FROM runs WHERE delivery_seq = $1 ORDER BY recipe', [seq])).rows;
-        results.set(a, { requestId: a.input.request.id, deliverySeq: seq, duplicate: true, verdict: 'duplicate', runs: runRows.map((row) => runFrom(row, true)) });
+        results.set(a, {
+          requestId: a.input.request.id,
+          deliverySeq: seq,
+          duplicate: true,
+          verdict: 'duplicate',
+          runs: runRows.map((row) => runFrom(row, true)),
+        });
         reasons.set(a, contentDuplicate(hit.rows[0]?.delivery_id ?? '?', a.input.content.windowMs));
       }
       if (notify) await c.query(`SELECT pg_notify('${CHANNEL}', '')`);
@@ -409,10 +441,17 @@ export class PgJournal implements Journal {
     );
     if (res.rows.length === 0) return [];
     const seqs = [...new Set(res.rows.map((r) => num(r.delivery_seq)))];
-    const events = new Map((await this.pool.query<{ seq: string; event: string }>('SELECT seq, event FROM deliveries WHERE seq = ANY($1::bigint[])', [seqs])).rows.map((r) => [num(r.seq), r.event]));
+    const events = new Map(
+      (await this.pool.query<{ seq: string; event: string }>('SELECT seq, event FROM deliveries WHERE seq = ANY($1::bigint[])', [seqs])).rows.map((r) => [
+        num(r.seq),
+        r.event,
+      ]),
+    );
     const missing = [...new Set(res.rows.map((r) => r.recipe_hash))].filter((h) => !this.recipes.has(h));
     if (missing.length > 0) {
-      for (const v of (await this.pool.query<{ hash: string; recipe: string }>('SELECT hash, recipe FROM recipe_versions WHERE hash = ANY($1::text[])', [missing])).rows) {
+      for (const v of (
+        await this.pool.query<{ hash: string; recipe: string }>('SELECT hash, recipe FROM recipe_versions WHERE hash = ANY($1::text[])', [missing])
+      ).rows) {
         this.recipes.set(v.hash, JSON.parse(v.recipe) as Recipe);
       }
     }
@@ -436,13 +475,28 @@ export class PgJournal implements Journal {
     const retry = outcomes.filter((o): o is Extract<DispatchOutcome, { outcome: 'retry' }> => o.outcome === 'retry');
     let done = 0;
     if (started.length) {
-      done += (await this.pool.query("UPDATE runs SET state = 'started', started_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE workflow_id = ANY($2::text[]) AND state = 'queued'", [now, started])).rowCount ?? 0;
+      done +=
+        (
+          await this.pool.query(
+            "UPDATE runs SET state = 'started', started_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE workflow_id = ANY($2::text[]) AND state = 'queued'",
+            [now, started],
+          )
+        ).rowCount ?? 0;
     }
     for (const f of failed) {
-      done += (await this.pool.query("UPDATE runs SET state = 'failed', last_error = $1, claimed_by = NULL, claimed_until = NULL WHERE workflow_id = $2 AND state = 'queued'", [f.error.slice(0, 2000), f.workflowId])).rowCount ?? 0;
+      done +=
+        (
+          await this.pool.query(
+            "UPDATE runs SET state = 'failed', last_error = $1, claimed_by = NULL, claimed_until = NULL WHERE workflow_id = $2 AND state = 'queued'",
+            [f.error.slice(0, 2000), f.workflowId],
+          )
+        ).rowCount ?? 0;
     }
     for (const r of retry) {
-      await this.pool.query("UPDATE runs SET next_at = $1, last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE workflow_id = $3 AND state = 'queued'", [r.retryAt, r.error.slice(0, 2000), r.workflowId]);
+      await this.pool.query(
+        "UPDATE runs SET next_at = $1, last_error = $2, claimed_by = NULL, claimed_until = NULL WHERE workflow_id = $3 AND state = 'queued'",
+        [r.retryAt, r.error.slice(0, 2000), r.workflowId],
+      );
     }
     this.pending = Math.max(0, this.pending - done);
   }
@@ -453,9 +507,10 @@ export class PgJournal implements Journal {
       'SELECT DISTINCT source, pattern FROM wait_patterns WHERE is_glob = 0 AND (source, pattern) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
       [events.map((e) => e.source), events.map((e) => e.type)],
     );
-    const globs = await c.query<{ source: string; pattern: string }>('SELECT DISTINCT source, pattern FROM wait_patterns WHERE is_glob = 1 AND source = ANY($1::text[])', [
-      [...new Set(events.map((e) => e.source))],
-    ]);
+    const globs = await c.query<{ source: string; pattern: string }>(
+      'SELECT DISTINCT source, pattern FROM wait_patterns WHERE is_glob = 1 AND source = ANY($1::text[])',
+      [[...new Set(events.map((e) => e.source))]],
+    );
     const hit = new Set(exact.rows.map((r) => `${r.source}\u0000${r.pattern}`));
     return events.map((e) => hit.has(`${e.source}\u0000${e.type}`) || globs.rows.some((g) => g.source === e.source && globMatches(g.pattern, e.type)));
   }
@@ -472,15 +527,24 @@ export class PgJournal implements Journal {
       await c.query(
         `INSERT INTO waits (id, workflow_id, source, events, match, context, since, after_seq, expires_at, state, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'waiting', $10) ON CONFLICT (id) DO NOTHING`,
-        [wait.id, wait.workflowId, wait.source, JSON.stringify(wait.events), wait.match ?? null, JSON.stringify(wait.context), wait.since, afterSeq, wait.expiresAt, Date.now()],
+        [
+          wait.id,
+          wait.workflowId,
+          wait.source,
+          JSON.stringify(wait.events),
+          wait.match ?? null,
+          JSON.stringify(wait.context),
+          wait.since,
+          afterSeq,
+          wait.expiresAt,
+          Date.now(),
+        ],
       );
       const patterns = [...new Set(wait.events)];
-      await c.query('INSERT INTO wait_patterns (source, is_glob, pattern, wait_id) SELECT $1, g, p, $2 FROM unnest($3::smallint[], $4::text[]) AS t(g, p) ON CONFLICT DO NOTHING', [
-        wait.source,
-        wait.id,
-        patterns.map((p) => (isGlob(p) ? 1 : 0)),
-        patterns,
-      ]);
+      await c.query(
+        'INSERT INTO wait_patterns (source, is_glob, pattern, wait_id) SELECT $1, g, p, $2 FROM unnest($3::smallint[], $4::text[]) AS t(g, p) ON CONFLICT DO NOTHING',
+        [wait.source, wait.id, patterns.map((p) => (isGlob(p) ? 1 : 0)), patterns],
+      );
       await this.hooks.beforeCommit?.('subscribe');
       await c.query('COMMIT');
       return { afterSeq };
@@ -518,13 +582,21 @@ export class PgJournal implements Journal {
       await this.pool.query('DELETE FROM wait_patterns WHERE wait_id = $1', [waitId]);
       return null;
     }
-    const w = await this.pool.query<{ event: string | null }>("SELECT d.event FROM waits w JOIN deliveries d ON d.seq = w.matched_seq WHERE w.id = $1 AND w.state = 'matched'", [waitId]);
+    const w = await this.pool.query<{ event: string | null }>(
+      "SELECT d.event FROM waits w JOIN deliveries d ON d.seq = w.matched_seq WHERE w.id = $1 AND w.state = 'matched'",
+      [waitId],
+    );
     const ev = w.rows[0]?.event;
     return ev ? parseEvent(ev) : null;
   }
 
   /** Leases up to `max` deliveries flagged by `flag` (not leased by another process now), in journal order. */
-  private async claimFlagged(flag: 'route' | 'match_pending', lease: 'route_claimed_until' | 'match_claimed_until', max: number, leaseMs: number): Promise<Array<{ seq: number; event: TriggerEvent }>> {
+  private async claimFlagged(
+    flag: 'route' | 'match_pending',
+    lease: 'route_claimed_until' | 'match_claimed_until',
+    max: number,
+    leaseMs: number,
+  ): Promise<Array<{ seq: number; event: TriggerEvent }>> {
     const now = Date.now();
     const { rows } = await this.pool.query<{ seq: string; event: string }>(
       `UPDATE deliveries SET ${lease} = $1
@@ -564,13 +636,10 @@ export class PgJournal implements Journal {
         for (const run of runs) {
           const v = recipeVersion(run.recipe);
           await c.query('INSERT INTO recipe_versions (hash, recipe) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING', [v.hash, v.json]);
-          await c.query("INSERT INTO runs (workflow_id, delivery_seq, recipe, recipe_hash, state, next_at) VALUES ($1, $2, $3, $4, 'queued', $5) ON CONFLICT (workflow_id) DO NOTHING", [
-            run.workflowId,
-            seq,
-            run.recipe.name,
-            v.hash,
-            now,
-          ]);
+          await c.query(
+            "INSERT INTO runs (workflow_id, delivery_seq, recipe, recipe_hash, state, next_at) VALUES ($1, $2, $3, $4, 'queued', $5) ON CONFLICT (workflow_id) DO NOTHING",
+            [run.workflowId, seq, run.recipe.name, v.hash, now],
+          );
         }
         if (runs.length === 0) await c.query("UPDATE requests SET verdict = 'no_match' WHERE delivery_seq = $1", [seq]);
         else await c.query(`SELECT pg_notify('${CHANNEL}', '')`);
@@ -625,12 +694,14 @@ export class PgJournal implements Journal {
     return summariesWithRuns(rows, runRows);
   }
 
-
   async getRequest(id: string): Promise<RequestDetail | undefined> {
     const row = (await this.pool.query(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
     if (!row) return undefined;
     const seq = row.delivery_seq === null ? undefined : num(row.delivery_seq);
-    const runs = seq === undefined ? [] : (await this.pool.query('SELECT * FROM runs WHERE delivery_seq = $1 ORDER BY recipe', [seq])).rows.map((r) => runFrom(r, row.verdict === 'duplicate'));
+    const runs =
+      seq === undefined
+        ? []
+        : (await this.pool.query('SELECT * FROM runs WHERE delivery_seq = $1 ORDER BY recipe', [seq])).rows.map((r) => runFrom(r, row.verdict === 'duplicate'));
     const ev = seq === undefined ? undefined : (await this.pool.query<{ event: string }>('SELECT event FROM deliveries WHERE seq = $1', [seq])).rows[0]?.event;
     const body = (row.body as Buffer | null) ?? Buffer.alloc(0);
     return detailFrom(row, runs, body, ev);
@@ -657,7 +728,12 @@ export class PgJournal implements Journal {
       let n: number;
       try {
         await c.query('BEGIN');
-        const seqs = (await c.query<{ seq: string }>(`SELECT seq FROM deliveries WHERE received_at < $1 AND seq NOT IN (SELECT delivery_seq FROM runs WHERE state = 'queued') LIMIT 5000`, [olderThan])).rows.map((r) => r.seq);
+        const seqs = (
+          await c.query<{ seq: string }>(
+            `SELECT seq FROM deliveries WHERE received_at < $1 AND seq NOT IN (SELECT delivery_seq FROM runs WHERE state = 'queued') LIMIT 5000`,
+            [olderThan],
+          )
+        ).rows.map((r) => r.seq);
         if (seqs.length > 0) {
           await c.query('DELETE FROM runs WHERE delivery_seq = ANY($1::bigint[])', [seqs]);
           await c.query('DELETE FROM deliveries WHERE seq = ANY($1::bigint[])', [seqs]);
@@ -674,7 +750,9 @@ export class PgJournal implements Journal {
       if (n < 5000) break;
     }
     deleted += (await this.pool.query("DELETE FROM waits WHERE state <> 'waiting' AND created_at < $1", [olderThan])).rowCount ?? 0;
-    const stale = (await this.pool.query<{ id: string }>("DELETE FROM waits WHERE state = 'waiting' AND expires_at < $1 RETURNING id", [Date.now() - 86_400_000])).rows.map((r) => r.id);
+    const stale = (
+      await this.pool.query<{ id: string }>("DELETE FROM waits WHERE state = 'waiting' AND expires_at < $1 RETURNING id", [Date.now() - 86_400_000])
+    ).rows.map((r) => r.id);
     if (stale.length > 0) await this.pool.query('DELETE FROM wait_patterns WHERE wait_id = ANY($1::text[])', [stale]);
     return deleted + stale.length;
   }

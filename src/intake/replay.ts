@@ -70,7 +70,13 @@ export class Replayer {
     for (const verdict of verdicts) {
       let before: string | undefined;
       while (found.length < limit) {
-        const page = await this.intake.journal.listRequests({ source: f.source, verdict, ...(f.since !== undefined ? { since: f.since } : {}), ...(before ? { before } : {}), limit: 500 });
+        const page = await this.intake.journal.listRequests({
+          source: f.source,
+          verdict,
+          ...(f.since !== undefined ? { since: f.since } : {}),
+          ...(before ? { before } : {}),
+          limit: 500,
+        });
         found.push(...page.filter((r) => !r.replayOf));
         if (page.length < 500) break;
         before = page[page.length - 1]!.id;
@@ -88,7 +94,11 @@ export class Replayer {
       if (!detail?.triggerEvent) continue;
       const recipes = this.recipesFor(detail, f.recipe, true);
       if (recipes.length === 0) continue;
-      const item: BulkReplayItem = { request: detail.id, event: { type: detail.triggerEvent.type, id: detail.triggerEvent.id }, recipes: recipes.map((r) => r.name) };
+      const item: BulkReplayItem = {
+        request: detail.id,
+        event: { type: detail.triggerEvent.type, id: detail.triggerEvent.id },
+        recipes: recipes.map((r) => r.name),
+      };
       if (!f.dryRun) {
         const r = await this.replay(detail, recipes);
         item.replay = { request: r.requestId, runs: r.runs };

@@ -14,7 +14,12 @@ import type { AcceptResult, Journal } from './journal.js';
 
 /** What the responder needs of Temporal (HookflowClient). */
 export interface ResponseStarter {
-  startRunForResponse(recipe: Recipe, event: TriggerEvent, extra: { workflowId: string }, timeoutMs: number): { answer: Promise<ResponseOutcome | 'timeout'>; started: Promise<void> };
+  startRunForResponse(
+    recipe: Recipe,
+    event: TriggerEvent,
+    extra: { workflowId: string },
+    timeoutMs: number,
+  ): { answer: Promise<ResponseOutcome | 'timeout'>; started: Promise<void> };
   queryResponse(workflowId: string): Promise<ResponseOutcome | null>;
 }
 
@@ -48,7 +53,10 @@ export class Responder {
     let outcome: ResponseOutcome | 'timeout';
     if (accepted.duplicate) {
       // A retry of a delivery: the run (if it has started) may have answered already.
-      outcome = (await this.starter.queryResponse(run.workflowId).catch(() => null)) ?? { fallback: true, reason: 'a repeated delivery whose run has not answered (yet)' };
+      outcome = (await this.starter.queryResponse(run.workflowId).catch(() => null)) ?? {
+        fallback: true,
+        reason: 'a repeated delivery whose run has not answered (yet)',
+      };
     } else {
       const { answer, started } = this.starter.startRunForResponse(recipe, event, { workflowId: run.workflowId }, respondTimeoutMs(spec));
       started.then(
@@ -75,7 +83,10 @@ export class Responder {
     try {
       return fn();
     } catch (err) {
-      this.logger.error({ recipe: recipe.name, err: err instanceof Error ? err.message : String(err) }, `${what} could not be rendered; answered 200 with an empty body`);
+      this.logger.error(
+        { recipe: recipe.name, err: err instanceof Error ? err.message : String(err) },
+        `${what} could not be rendered; answered 200 with an empty body`,
+      );
       return { status: 200, headers: {}, body: '' };
     }
   }

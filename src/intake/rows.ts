@@ -127,13 +127,25 @@ export function listRequestsQuery(filter: RequestFilter, placeholder: (n: number
 
 /** The deliveries (their seq) that a page of request rows points to, each once. */
 export function deliverySeqs(rows: Array<Record<string, Cell>>): number[] {
-  return [...new Set(rows.map((r) => r.delivery_seq).filter((s) => s !== null && s !== undefined).map(num))];
+  return [
+    ...new Set(
+      rows
+        .map((r) => r.delivery_seq)
+        .filter((s) => s !== null && s !== undefined)
+        .map(num),
+    ),
+  ];
 }
 
 /** Request rows as summaries, each with the runs of its delivery (a duplicate's runs marked as such). */
 export function summariesWithRuns(rows: Array<Record<string, Cell>>, runRows: Array<Record<string, Cell>>): RequestSummary[] {
   const bySeq = runsByDelivery(runRows);
-  return rows.map((r) => summaryFrom(r, (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate'))));
+  return rows.map((r) =>
+    summaryFrom(
+      r,
+      (bySeq.get(num(r.delivery_seq)) ?? []).map((x) => runFrom(x, r.verdict === 'duplicate')),
+    ),
+  );
 }
 
 /** One request row as the log's detail view: its summary and runs, headers, body and the event it became (if any). */

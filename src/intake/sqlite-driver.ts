@@ -21,14 +21,20 @@ export interface SqliteDb {
 }
 
 interface NodeSqliteModule {
-  DatabaseSync: new (file: string, opts?: { timeout?: number }) => {
+  DatabaseSync: new (
+    file: string,
+    opts?: { timeout?: number },
+  ) => {
     exec(sql: string): void;
     prepare(sql: string): Statement;
     close(): void;
   };
 }
 
-type BetterSqliteCtor = new (file: string, opts?: { timeout?: number }) => {
+type BetterSqliteCtor = new (
+  file: string,
+  opts?: { timeout?: number },
+) => {
   exec(sql: string): void;
   prepare(sql: string): Statement;
   close(): void;

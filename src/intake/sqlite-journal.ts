@@ -30,7 +30,21 @@ import {
   type WaitSubscription,
 } from './journal.js';
 import { firstRequestIdAt } from './request-id.js';
-import { candidatesFor, deliverySeqs, listRequestsQuery, num, parseEvent, recipeVersion, SKEW_MS, REQUEST_COLUMNS, requestColumns, runFrom, str, summariesWithRuns, detailFrom } from './rows.js';
+import {
+  candidatesFor,
+  deliverySeqs,
+  listRequestsQuery,
+  num,
+  parseEvent,
+  recipeVersion,
+  SKEW_MS,
+  REQUEST_COLUMNS,
+  requestColumns,
+  runFrom,
+  str,
+  summariesWithRuns,
+  detailFrom,
+} from './rows.js';
 import { asBuffer, openSqlite, type Row, type SqliteDb, type SqlValue, type Statement } from './sqlite-driver.js';
 
 const SCHEMA_VERSION = 1;
@@ -232,7 +246,9 @@ export class SqliteJournal implements Journal {
     const version = num(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
     if (version > SCHEMA_VERSION) {
       db.close();
-      throw new Error(`${file} was written by a newer hookflow (journal schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade hookflow or move the file away`);
+      throw new Error(
+        `${file} was written by a newer hookflow (journal schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade hookflow or move the file away`,
+      );
     }
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -284,7 +300,18 @@ export class SqliteJournal implements Journal {
       // Serialised with every other write: each delivery up to here is committed, each later one
       // gets a greater seq and is routed to this wait by the dispatcher.
       const afterSeq = num(this.st.maxSeq!.get()?.seq ?? 0);
-      this.st.insertWait!.run(wait.id, wait.workflowId, wait.source, JSON.stringify(wait.events), wait.match ?? null, JSON.stringify(wait.context), wait.since, afterSeq, wait.expiresAt, Date.now());
+      this.st.insertWait!.run(
+        wait.id,
+        wait.workflowId,
+        wait.source,
+        JSON.stringify(wait.events),
+        wait.match ?? null,
+        JSON.stringify(wait.context),
+        wait.since,
+        afterSeq,
+        wait.expiresAt,
+        Date.now(),
+      );
       for (const p of new Set(wait.events)) this.st.insertPattern!.run(wait.source, isGlob(p) ? 1 : 0, p, wait.id);
       return { afterSeq };
     });
@@ -354,9 +381,10 @@ export class SqliteJournal implements Journal {
       }
       if (runs.length === 0) this.st.noMatch!.run(seq);
       this.pending += runs.length;
-      if (runs.length > 0) queueMicrotask(() => {
-        for (const fn of this.listeners) fn();
-      });
+      if (runs.length > 0)
+        queueMicrotask(() => {
+          for (const fn of this.listeners) fn();
+        });
     });
   }
 
@@ -469,7 +497,16 @@ export class SqliteJournal implements Journal {
         return { requestId: request.id, deliverySeq: seq, duplicate: true, verdict: 'duplicate', runs };
       }
     }
-    const inserted = this.st.insertDelivery!.get(event.source, input.deliveryKey, request.id, event.type, JSON.stringify(event), request.receivedAt, route ? 1 : 0, input.deferMatch ? 1 : 0);
+    const inserted = this.st.insertDelivery!.get(
+      event.source,
+      input.deliveryKey,
+      request.id,
+      event.type,
+      JSON.stringify(event),
+      request.receivedAt,
+      route ? 1 : 0,
+      input.deferMatch ? 1 : 0,
+    );
     if (!inserted) {
       const seq = num(this.st.findDelivery!.get(event.source, input.deliveryKey)?.seq);
       const runs = this.st.runsOf!.all(seq).map((r) => runFrom(r, true));
@@ -553,10 +590,11 @@ export class SqliteJournal implements Journal {
     const { sql, params } = listRequestsQuery(filter, () => '?');
     const rows = this.db.prepare(sql).all(...params);
     const seqs = deliverySeqs(rows);
-    const runRows = seqs.length ? this.db.prepare(`SELECT * FROM runs WHERE delivery_seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY recipe`).all(...seqs) : [];
+    const runRows = seqs.length
+      ? this.db.prepare(`SELECT * FROM runs WHERE delivery_seq IN (${seqs.map(() => '?').join(', ')}) ORDER BY recipe`).all(...seqs)
+      : [];
     return summariesWithRuns(rows, runRows);
   }
-
 
   async getRequest(id: string): Promise<RequestDetail | undefined> {
     const row = this.st.getRequest!.get(id);
@@ -625,9 +663,13 @@ export class SqliteJournal implements Journal {
     let deleted = 0;
     const heavy = this.db.prepare("SELECT source, count(*) AS n FROM requests WHERE verdict = 'rejected' GROUP BY source HAVING count(*) > ?").all(keep);
     for (const h of heavy) {
-      const edge = this.db.prepare("SELECT id FROM requests WHERE verdict = 'rejected' AND source = ? ORDER BY id DESC LIMIT 1 OFFSET ?").get(String(h.source), keep);
+      const edge = this.db
+        .prepare("SELECT id FROM requests WHERE verdict = 'rejected' AND source = ? ORDER BY id DESC LIMIT 1 OFFSET ?")
+        .get(String(h.source), keep);
       if (!edge) continue;
-      deleted += num(this.db.prepare("DELETE FROM requests WHERE verdict = 'rejected' AND source = ? AND id <= ?").run(String(h.source), String(edge.id)).changes);
+      deleted += num(
+        this.db.prepare("DELETE FROM requests WHERE verdict = 'rejected' AND source = ? AND id <= ?").run(String(h.source), String(edge.id)).changes,
+      );
     }
     return deleted;
   }

@@ -2,15 +2,7 @@
 // checked with the application's public key — the "secret" of a discord source. Answers the PING of
 // the interactions endpoint (`type: 1` → `{"type":1}`) and of webhook events (`type: 0` → 204).
 import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
-import {
-  DEFAULT_TOLERANCE_S,
-  bodyHashId,
-  checkTimestamp,
-  badSignature,
-  decodeSignature,
-  secretsOf,
-  signatureHeader,
-} from './verify-core.js';
+import { DEFAULT_TOLERANCE_S, bodyHashId, checkTimestamp, badSignature, decodeSignature, secretsOf, signatureHeader } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt } from './fields.js';
 import { IngressError } from './errors.js';
 import type { Json } from '../core/types.js';
@@ -33,11 +25,7 @@ const INTERACTION_TYPES: Record<number, string> = {
 export function discordPublicKey(hex: string, origin: string): KeyObject {
   const raw = decodeSignature(hex, 'hex');
   if (!raw || raw.length !== 32) {
-    throw new IngressError(
-      401,
-      'bad_secret',
-      `${origin} must hold the Discord application's public key (64 hex characters, from the Developer Portal).`,
-    );
+    throw new IngressError(401, 'bad_secret', `${origin} must hold the Discord application's public key (64 hex characters, from the Developer Portal).`);
   }
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }

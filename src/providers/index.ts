@@ -33,10 +33,7 @@ function withSourceRules(p: Provider): Provider {
 }
 
 const PRESETS: ReadonlyMap<string, Provider> = new Map(
-  [meiqia, sendbird, github, stripe, slack, shopify, twilio, standardWebhooks, generic, zoom, discord].map((p) => [
-    p.name,
-    withSourceRules(p),
-  ]),
+  [meiqia, sendbird, github, stripe, slack, shopify, twilio, standardWebhooks, generic, zoom, discord].map((p) => [p.name, withSourceRules(p)]),
 );
 
 const ALIASES: ReadonlyMap<string, string> = new Map([['svix', 'standard-webhooks']]);

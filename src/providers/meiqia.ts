@@ -27,11 +27,7 @@ export const meiqia: Provider = {
 
   sign({ body, secret, contentType, headers }) {
     return {
-      headers: mergeHeaders(
-        { 'Content-Type': contentType },
-        headers,
-        { 'Meiqia-Sign': digest('sha1', body, secret).toString('hex') },
-      ),
+      headers: mergeHeaders({ 'Content-Type': contentType }, headers, { 'Meiqia-Sign': digest('sha1', body, secret).toString('hex') }),
     };
   },
 };

@@ -28,11 +28,7 @@ export const sendbird: Provider = {
 
   sign({ body, secret, contentType, headers }) {
     return {
-      headers: mergeHeaders(
-        { 'Content-Type': contentType },
-        headers,
-        { 'X-Sendbird-Signature': hmac('sha256', secret, body).toString('hex') },
-      ),
+      headers: mergeHeaders({ 'Content-Type': contentType }, headers, { 'X-Sendbird-Signature': hmac('sha256', secret, body).toString('hex') }),
     };
   },
 };

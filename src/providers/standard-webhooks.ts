@@ -36,9 +36,7 @@ function usableSecrets(source: SourceConfig): string[] {
 }
 
 function prefixOf(req: WebhookRequest): 'webhook' | 'svix' {
-  return headerValue(req, 'webhook-signature') === undefined && headerValue(req, 'svix-signature') !== undefined
-    ? 'svix'
-    : 'webhook';
+  return headerValue(req, 'webhook-signature') === undefined && headerValue(req, 'svix-signature') !== undefined ? 'svix' : 'webhook';
 }
 
 export const standardWebhooks: Provider = {

@@ -1,16 +1,6 @@
 // Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]`, HMAC-SHA256 over `<t>.<raw body>` keyed by
 // the whole `whsec_…` string. Several v1 entries appear while Stripe rolls an endpoint's secret.
-import {
-  DEFAULT_TOLERANCE_S,
-  badSignature,
-  bodyHashId,
-  checkTimestamp,
-  decodeSignature,
-  hmac,
-  matchAny,
-  secretsOf,
-  signatureHeader,
-} from './verify-core.js';
+import { DEFAULT_TOLERANCE_S, badSignature, bodyHashId, checkTimestamp, decodeSignature, hmac, matchAny, secretsOf, signatureHeader } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt } from './fields.js';
 import { IngressError } from './errors.js';
 import type { Provider } from './types.js';
@@ -27,11 +17,7 @@ export const stripe: Provider = {
     const sig = signatureHeader(req, [HEADER], LABEL);
     const { t, v1 } = parseStripeHeader(sig.value);
     if (t === undefined || v1.length === 0) {
-      throw new IngressError(
-        401,
-        'bad_signature',
-        `${HEADER} must carry t=<timestamp> and at least one v1=<signature>; got "${sig.value.slice(0, 80)}".`,
-      );
+      throw new IngressError(401, 'bad_signature', `${HEADER} must carry t=<timestamp> and at least one v1=<signature>; got "${sig.value.slice(0, 80)}".`);
     }
     const given = v1.map((s) => decodeSignature(s, 'hex')).filter((b): b is Buffer => b !== undefined);
     if (!matchAny(secrets, given, (secret) => hmac('sha256', secret, `${t}.`, req.rawBody))) {

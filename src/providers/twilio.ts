@@ -6,17 +6,7 @@
 // same bytes carry the same signature. Two defences: the parameters are decoded by the same code
 // (and charset) as the event's body, and the values that name the delivery — SID and status — must
 // have the exact shape Twilio sends, which a shifted boundary cannot keep.
-import {
-  badSignature,
-  decodeSignature,
-  digest,
-  headerValue,
-  hmac,
-  matchAny,
-  safeEqual,
-  secretsOf,
-  signatureHeader,
-} from './verify-core.js';
+import { badSignature, decodeSignature, digest, headerValue, hmac, matchAny, safeEqual, secretsOf, signatureHeader } from './verify-core.js';
 import { mergeHeaders, noEventType, textAt } from './fields.js';
 import type { Json } from '../core/types.js';
 import { IngressError } from './errors.js';
@@ -54,12 +44,30 @@ function isForm(contentType: string | undefined): boolean {
 /** Two capital letters and 32 hex digits (SM…, MM…, CA…): exactly 34 characters. */
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
 /** https://www.twilio.com/docs/messaging/api/message-resource#message-status-values */
-const MESSAGE_STATUSES = new Set(['accepted', 'scheduled', 'canceled', 'queued', 'sending', 'sent', 'failed', 'delivered', 'undelivered', 'receiving', 'received', 'read', 'partially_delivered']);
+const MESSAGE_STATUSES = new Set([
+  'accepted',
+  'scheduled',
+  'canceled',
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'delivered',
+  'undelivered',
+  'receiving',
+  'received',
+  'read',
+  'partially_delivered',
+]);
 /** https://www.twilio.com/docs/voice/api/call-resource#call-status-values */
 const CALL_STATUSES = new Set(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 function badParameter(message: string): IngressError {
-  return new IngressError(400, 'invalid_twilio_delivery', `${message} Twilio's signature has no delimiters between parameters, so hookflow only names a delivery after values of the exact shape Twilio sends.`);
+  return new IngressError(
+    400,
+    'invalid_twilio_delivery',
+    `${message} Twilio's signature has no delimiters between parameters, so hookflow only names a delivery after values of the exact shape Twilio sends.`,
+  );
 }
 
 /** The one value of a form parameter; sent twice (even with one value) it cannot name the delivery. */
@@ -75,12 +83,16 @@ function strictIds(body: Json): Described {
   const callSid = messageSid === undefined ? single(body, 'CallSid') : undefined;
   const sid = messageSid ?? callSid;
   if (sid === undefined) throw noEventType(LABEL, 'MessageSid (with SmsStatus/MessageStatus) or CallSid with CallStatus');
-  if (!SID.test(sid)) throw badParameter(`${messageSid ? 'MessageSid' : 'CallSid'} "${sid.slice(0, 50)}" is not a Twilio SID (two capital letters and 32 hex digits).`);
+  if (!SID.test(sid))
+    throw badParameter(`${messageSid ? 'MessageSid' : 'CallSid'} "${sid.slice(0, 50)}" is not a Twilio SID (two capital letters and 32 hex digits).`);
   const status = messageSid ? (single(body, 'MessageStatus') ?? single(body, 'SmsStatus')) : single(body, 'CallStatus');
   const kind = messageSid ? 'message' : 'call';
   if (status === undefined) throw noEventType(LABEL, messageSid ? 'SmsStatus or MessageStatus with the MessageSid' : 'CallStatus with the CallSid');
   const known = messageSid ? MESSAGE_STATUSES : CALL_STATUSES;
-  if (!known.has(status)) throw badParameter(`${messageSid ? 'MessageStatus/SmsStatus' : 'CallStatus'} "${status.slice(0, 40)}" is not a ${kind} status Twilio sends (${[...known].join(', ')}).`);
+  if (!known.has(status))
+    throw badParameter(
+      `${messageSid ? 'MessageStatus/SmsStatus' : 'CallStatus'} "${status.slice(0, 40)}" is not a ${kind} status Twilio sends (${[...known].join(', ')}).`,
+    );
   return { type: `${kind}.${status}`, id: `${sid}:${status}` };
 }
 

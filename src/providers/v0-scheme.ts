@@ -1,15 +1,6 @@
 // The "v0" signing scheme Slack and Zoom share: `v0=<hex HMAC-SHA256 of "v0:<timestamp>:<raw body>">`
 // in one header, the Unix timestamp in another, 300 s tolerance.
-import {
-  DEFAULT_TOLERANCE_S,
-  badSignature,
-  checkTimestamp,
-  decodeSignature,
-  hmac,
-  matchAny,
-  secretsOf,
-  signatureHeader,
-} from './verify-core.js';
+import { DEFAULT_TOLERANCE_S, badSignature, checkTimestamp, decodeSignature, hmac, matchAny, secretsOf, signatureHeader } from './verify-core.js';
 import { mergeHeaders } from './fields.js';
 import type { SourceConfig } from '../core/types.js';
 import type { Provider, WebhookRequest } from './types.js';

@@ -47,11 +47,7 @@ export function decodeSignature(text: string, encoding: 'hex' | 'base64'): Buffe
  * True when some secret's expected MAC equals some signature sent. Every pair is compared (no early
  * exit), so timing does not tell which secret or which signature matched.
  */
-export function matchAny(
-  secrets: readonly string[],
-  given: readonly Buffer[],
-  expected: (secret: string) => Buffer | undefined,
-): boolean {
+export function matchAny(secrets: readonly string[], given: readonly Buffer[], expected: (secret: string) => Buffer | undefined): boolean {
   let found = false;
   for (const secret of secrets) {
     const want = expected(secret);
@@ -135,12 +131,7 @@ export function missingHeader(names: readonly string[], label: string): IngressE
  * Parses a Unix-seconds timestamp header and refuses it outside ±tolerance of `now`: a replayed old
  * delivery and one dated in the future (a clock off, or a forged date to outlive the window) alike.
  */
-export function checkTimestamp(
-  value: string,
-  headerName: string,
-  now: Date,
-  toleranceS: number = DEFAULT_TOLERANCE_S,
-): number {
+export function checkTimestamp(value: string, headerName: string, now: Date, toleranceS: number = DEFAULT_TOLERANCE_S): number {
   if (!/^\d{1,12}$/.test(value.trim())) {
     throw new IngressError(401, 'bad_timestamp', `${headerName} must be a Unix time in seconds; got "${value.slice(0, 40)}".`);
   }

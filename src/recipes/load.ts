@@ -233,7 +233,12 @@ class RecipeChecker {
       }
       const schedule = on['schedule'];
       if (typeof schedule === 'string' && !CRON.test(schedule.trim())) {
-        this.add(this.y.at(['on', 'schedule'], `"${schedule}" is not a cron expression: 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5", or use { every: 15m }`));
+        this.add(
+          this.y.at(
+            ['on', 'schedule'],
+            `"${schedule}" is not a cron expression: 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1-5", or use { every: 15m }`,
+          ),
+        );
       }
       if (isObject(schedule)) this.duration(['on', 'schedule', 'every'], schedule['every']);
       const tz = on['timezone'];
@@ -247,7 +252,8 @@ class RecipeChecker {
       return;
     }
     if ('timezone' in on) this.add(this.y.at(['on', 'timezone'], 'timezone applies to a schedule: add on.schedule, or remove it', 'key'));
-    for (const k of ['source', 'event']) if (!(k in on)) this.add(this.y.at(['on'], `on needs "${k}" (a webhook trigger: source and event) or "schedule" (a time trigger)`));
+    for (const k of ['source', 'event'])
+      if (!(k in on)) this.add(this.y.at(['on'], `on needs "${k}" (a webhook trigger: source and event) or "schedule" (a time trigger)`));
     this.source(['on', 'source'], on['source']);
     this.expression(['on', 'if'], on['if'], { vars: new Set(['event', 'headers', 'query', 'trigger', 'vars']) });
   }
@@ -256,8 +262,17 @@ class RecipeChecker {
   private respond(spec: Record<string, unknown>): void {
     const after = spec['after'];
     if (typeof after === 'string') {
-      if (!this.stepIds.has(after)) this.add(this.y.at(['respond', 'after'], `respond.after names no step: "${after}" is not a step id (step ids: ${[...this.stepIds.keys()].join(', ') || 'none'})`));
-      else if (this.loopIds.has(after)) this.add(this.y.at(['respond', 'after'], `respond.after names "${after}", a step inside for_each (it has a result per item): name a step outside the loop`));
+      if (!this.stepIds.has(after))
+        this.add(
+          this.y.at(
+            ['respond', 'after'],
+            `respond.after names no step: "${after}" is not a step id (step ids: ${[...this.stepIds.keys()].join(', ') || 'none'})`,
+          ),
+        );
+      else if (this.loopIds.has(after))
+        this.add(
+          this.y.at(['respond', 'after'], `respond.after names "${after}", a step inside for_each (it has a result per item): name a step outside the loop`),
+        );
     }
     const answerVars = new Set(after === undefined ? EVENT_VARS : RUN_VARS);
     const why = after === undefined ? 'a respond answer without `after` (it is sent before any step runs)' : 'respond';
@@ -265,11 +280,15 @@ class RecipeChecker {
       if (k in spec) this.templates(['respond', k], spec[k], { vars: answerVars }, false, why);
     }
     this.duration(['respond', 'timeout'], spec['timeout']);
-    if ('timeout' in spec && after === undefined) this.add(this.y.at(['respond', 'timeout'], 'respond.timeout is how long the answer waits for `after`: add respond.after, or remove it', 'key'));
-    if ('fallback' in spec && after === undefined) this.add(this.y.at(['respond', 'fallback'], 'respond.fallback is sent when `after` has no result in time: add respond.after, or remove it', 'key'));
+    if ('timeout' in spec && after === undefined)
+      this.add(this.y.at(['respond', 'timeout'], 'respond.timeout is how long the answer waits for `after`: add respond.after, or remove it', 'key'));
+    if ('fallback' in spec && after === undefined)
+      this.add(this.y.at(['respond', 'fallback'], 'respond.fallback is sent when `after` has no result in time: add respond.after, or remove it', 'key'));
     const fb = spec['fallback'];
     if (isObject(fb)) {
-      for (const k of ['status', 'headers', 'body']) if (k in fb) this.templates(['respond', 'fallback', k], fb[k], { vars: new Set(EVENT_VARS) }, false, 'respond.fallback (sent when the step has no result)');
+      for (const k of ['status', 'headers', 'body'])
+        if (k in fb)
+          this.templates(['respond', 'fallback', k], fb[k], { vars: new Set(EVENT_VARS) }, false, 'respond.fallback (sent when the step has no result)');
     }
   }
 
@@ -300,7 +319,12 @@ class RecipeChecker {
     if (isObject(debounce) && typeof debounce['period'] === 'string' && typeof debounce['max_wait'] === 'string') {
       try {
         if (parseDuration(debounce['max_wait']) < parseDuration(debounce['period'])) {
-          this.add(this.y.at(['debounce', 'max_wait'], `debounce.max_wait (${debounce['max_wait']}) is shorter than its period (${debounce['period']}): it caps how long a burst may wait, so make it at least the period`));
+          this.add(
+            this.y.at(
+              ['debounce', 'max_wait'],
+              `debounce.max_wait (${debounce['max_wait']}) is shorter than its period (${debounce['period']}): it caps how long a burst may wait, so make it at least the period`,
+            ),
+          );
         }
       } catch {
         // reported by duration()
@@ -308,11 +332,23 @@ class RecipeChecker {
     }
     const on = data['on'];
     if (isObject(on) && 'schedule' in on) {
-      this.add(this.y.at([present[0]!], `${present[0]} applies to webhook recipes: a schedule's fires are spaced by the schedule itself (an overlapping fire is skipped)`, 'key'));
+      this.add(
+        this.y.at(
+          [present[0]!],
+          `${present[0]} applies to webhook recipes: a schedule's fires are spaced by the schedule itself (an overlapping fire is skipped)`,
+          'key',
+        ),
+      );
     }
     const respond = data['respond'];
     if (isObject(respond) && 'after' in respond) {
-      this.add(this.y.at(['respond', 'after'], `respond.after cannot wait for a step of a recipe with ${present.join(' and ')}: its run starts later than the answer; answer from the event (remove after)`, 'key'));
+      this.add(
+        this.y.at(
+          ['respond', 'after'],
+          `respond.after cannot wait for a step of a recipe with ${present.join(' and ')}: its run starts later than the answer; answer from the event (remove after)`,
+          'key',
+        ),
+      );
     }
   }
 
@@ -326,13 +362,19 @@ class RecipeChecker {
     if (isObject(data['respond'])) this.respond(data['respond']);
     if (Array.isArray(data['tests'])) {
       data['tests'].forEach((t, i) => {
-        if (isObject(t) && ('event' in t) === ('events' in t)) {
-          this.add('event' in t ? this.y.at(['tests', i, 'events'], 'a test feeds `event` or `events`, not both', 'key') : this.y.at(['tests', i], 'a test needs `event` (one webhook body) or `events` (several, in order)'));
+        if (isObject(t) && 'event' in t === 'events' in t) {
+          this.add(
+            'event' in t
+              ? this.y.at(['tests', i, 'events'], 'a test feeds `event` or `events`, not both', 'key')
+              : this.y.at(['tests', i], 'a test needs `event` (one webhook body) or `events` (several, in order)'),
+          );
         }
         if (!isObject(t) || !isObject(t['mocks'])) return;
         for (const id of Object.keys(t['mocks'])) {
           if (!this.stepIds.has(id)) {
-            this.add(this.y.at(['tests', i, 'mocks', id], `mock for unknown step id "${id}" (step ids: ${[...this.stepIds.keys()].join(', ') || 'none'})`, 'key'));
+            this.add(
+              this.y.at(['tests', i, 'mocks', id], `mock for unknown step id "${id}" (step ids: ${[...this.stepIds.keys()].join(', ') || 'none'})`, 'key'),
+            );
           }
         }
       });
@@ -383,7 +425,9 @@ export function loadRecipes(
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     return { recipes, sources: new Map(), problems: [{ file: dir, line: 1, col: 1, message: `recipes folder not found: ${dir} (set RECIPES_DIR)` }] };
   }
-  const names = readdirSync(dir).filter((f) => /\.ya?ml$/i.test(f)).sort();
+  const names = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort();
 
   let sources = new Map<string, SourceConfig>();
   let declared = new Set<string>();
@@ -422,11 +466,7 @@ export function loadRecipes(
 }
 
 /** Checks one recipe text on its own (editors, tests); sources are the presets plus `declaredSources`. */
-export function checkRecipeText(
-  file: string,
-  text: string,
-  declaredSources: Iterable<string> = [],
-): { recipe?: Recipe; problems: Problem[] } {
+export function checkRecipeText(file: string, text: string, declaredSources: Iterable<string> = []): { recipe?: Recipe; problems: Problem[] } {
   const declared = new Set(declaredSources);
   const loaded = checkRecipeFile(file, text, (n) => declared.has(n) || isPreset(n) || BUILTIN_SOURCES.includes(n));
   return { ...(loaded.recipe ? { recipe: loaded.recipe } : {}), problems: loaded.problems.sort(byPosition) };

@@ -100,7 +100,11 @@ function message(e: ErrorObject, path: Path): { text: string; where: 'key' | 'va
       return { text: `${at} is not valid${desc ? `: ${desc}` : ` (must match ${String(p['pattern'])})`}`, where: 'value', path };
     }
     case 'propertyNames':
-      return { text: `invalid name "${String(p['propertyName'])}" in ${at}: use letters, digits and _ (not starting with a digit)`, where: 'key', path: [...path, String(p['propertyName'])] };
+      return {
+        text: `invalid name "${String(p['propertyName'])}" in ${at}: use letters, digits and _ (not starting with a digit)`,
+        where: 'key',
+        path: [...path, String(p['propertyName'])],
+      };
     case 'oneOf':
     case 'anyOf': {
       const desc = describeSchema(e.parentSchema);

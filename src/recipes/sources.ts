@@ -21,7 +21,10 @@ export function secretEnvVar(source: string): string {
 
 /** Comma-separated secrets (rotation) → list, blanks dropped. */
 export function splitSecrets(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -55,11 +58,7 @@ export function unsetInSecret(raw: string, env: Record<string, string | undefine
 }
 
 /** The config of a source: declared in sources.yaml, else a preset configured from the environment. */
-export function resolveSource(
-  name: string,
-  sources: Map<string, SourceConfig>,
-  env: Record<string, string | undefined>,
-): SourceConfig | undefined {
+export function resolveSource(name: string, sources: Map<string, SourceConfig>, env: Record<string, string | undefined>): SourceConfig | undefined {
   const declared = sources.get(name);
   if (declared) return declared;
   if (!isPreset(name)) return undefined;
@@ -113,7 +112,13 @@ export function loadSourcesFile(
     const before = problems.length;
     const path: Path = ['sources', name];
     if (RESERVED_SOURCES.includes(name)) {
-      problems.push(y.at(path, `"${name}" is a source hookflow provides itself (${name === 'hookflow' ? "its own events, e.g. run.failed" : 'the fires of on.schedule'}): give this source another name`, 'key'));
+      problems.push(
+        y.at(
+          path,
+          `"${name}" is a source hookflow provides itself (${name === 'hookflow' ? 'its own events, e.g. run.failed' : 'the fires of on.schedule'}): give this source another name`,
+          'key',
+        ),
+      );
       continue;
     }
     const src = raw as RawSource;
@@ -126,7 +131,9 @@ export function loadSourcesFile(
         const compiled = compileExpression(expr);
         const unknown = [...compiled.variables].find((v) => !['body', 'headers', 'query'].includes(v));
         if (unknown !== undefined) {
-          problems.push(y.at(where, `unknown variable "${unknown}" in ${key === 'dedupe' ? 'dedupe.key' : key}: a source's expressions see body, headers and query`));
+          problems.push(
+            y.at(where, `unknown variable "${unknown}" in ${key === 'dedupe' ? 'dedupe.key' : key}: a source's expressions see body, headers and query`),
+          );
         }
       } catch (e) {
         const err = e as ExprError;
@@ -181,7 +188,12 @@ export function loadSourcesFile(
     if (isObject(verify) && isObject(verify['basic']) && typeof verify['basic']['username'] === 'string') {
       const username = interpolateEnv(verify['basic']['username'], env);
       for (const unset of username.unset) {
-        problems.push(y.at([...path, 'verify', 'basic', 'username'], `\${${unset}} is not set: set ${unset} in the environment (or .env); an empty part of a user name is not a credential`));
+        problems.push(
+          y.at(
+            [...path, 'verify', 'basic', 'username'],
+            `\${${unset}} is not set: set ${unset} in the environment (or .env); an empty part of a user name is not a credential`,
+          ),
+        );
       }
       verify['basic'] = { username: username.value };
     }

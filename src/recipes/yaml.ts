@@ -35,7 +35,12 @@ export class YamlFile {
       this.value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       // The yaml package throws (no position) when aliases expand past the cap: point at the first alias.
-      this.problems.push(this.problemAt(this.firstAliasOffset(), `YAML: ${/alias/i.test((e as Error).message) ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?): write the values out instead` : (e as Error).message}`));
+      this.problems.push(
+        this.problemAt(
+          this.firstAliasOffset(),
+          `YAML: ${/alias/i.test((e as Error).message) ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?): write the values out instead` : (e as Error).message}`,
+        ),
+      );
     }
   }
 
@@ -178,4 +183,3 @@ function scalarCharOffset(text: string, node: Scalar, index: number): number {
       return start;
   }
 }
-

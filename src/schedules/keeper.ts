@@ -3,7 +3,14 @@
 // queue>/<recipe>` whose action starts the run workflow with the recipe as it is now; a schedule
 // whose recipe is gone (or no longer scheduled) is deleted. A fire that would overlap a run still
 // going is skipped. Idempotent, so several ingress processes may all reconcile.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsStartWorkflowAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { parseDuration } from '../core/duration.js';
 import { RUN_WORKFLOW, SCHEDULE_EVENT, SCHEDULE_SOURCE } from '../core/runtime-contract.js';
@@ -74,13 +81,25 @@ export class ScheduleKeeper {
     try {
       const d = await handle.describe();
       if (d.state.note === note) return 'unchanged';
-      await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP }, state: { ...prev.state, note } }));
+      await handle.update((prev) => ({
+        ...prev,
+        spec,
+        action,
+        policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP },
+        state: { ...prev.state, note },
+      }));
       return 'updated';
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
     try {
-      await this.client.schedule.create({ scheduleId: id, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' }, state: { note } });
+      await this.client.schedule.create({
+        scheduleId: id,
+        spec,
+        action,
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+        state: { note },
+      });
       return 'created';
     } catch (err) {
       // Another process created it a moment ago: make it ours.

@@ -1,6 +1,13 @@
 // The ingress's side of Temporal: durable, idempotent starts of runs, waking runs that wait for an
 // event, and the health checks behind /healthz.
-import { Client, Connection, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { TypedSearchAttributes } from '@temporalio/common';
@@ -8,7 +15,17 @@ import proto from '@temporalio/proto';
 import { createHash } from 'node:crypto';
 import { DEFAULT_START_TIMEOUT_MS } from '../config.js';
 import type { ResponseOutcome } from '../core/respond.js';
-import { FLOW_SIGNAL, FLOW_STATE_QUERY, FLOW_WORKFLOW, flowKeyOf, flowWorkflowId, hasFlowControl, type FlowArrival, type FlowInput, type FlowView } from '../core/flow.js';
+import {
+  FLOW_SIGNAL,
+  FLOW_STATE_QUERY,
+  FLOW_WORKFLOW,
+  flowKeyOf,
+  flowWorkflowId,
+  hasFlowControl,
+  type FlowArrival,
+  type FlowInput,
+  type FlowView,
+} from '../core/flow.js';
 import { RESPOND_UPDATE, RESPONSE_QUERY, RUN_WORKFLOW, runWorkflowId, WAKE_SIGNAL, type Wake } from '../core/runtime-contract.js';
 import type { Recipe, RunInput, TriggerEvent } from '../core/types.js';
 import { EVENT_KEY, RECIPE_KEY, SEARCH_ATTRIBUTE_KEYS, SOURCE_KEY } from './search-attributes.js';
@@ -76,7 +93,11 @@ export class HookflowClient {
   static async connect(opts: HookflowClientOptions): Promise<HookflowClient> {
     const { dataConverter: _dc, workerConnection, ...rest } = opts;
     if (workerConnection) {
-      const client = new Client({ connection: workerConnection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) });
+      const client = new Client({
+        connection: workerConnection,
+        namespace: opts.namespace,
+        ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+      });
       return new HookflowClient(workerConnection, client, { callTimeoutMs: DEFAULT_START_TIMEOUT_MS, ...rest }, true);
     }
     const connection = await Connection.connect({
@@ -117,7 +138,11 @@ export class HookflowClient {
     if (hasFlowControl(recipe)) return this.startFlowRun(recipe, event, workflowId, extra.replayOf);
     try {
       await this.call(`starting ${workflowId}`, () =>
-        this.client.workflow.start(RUN_WORKFLOW, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, ...(this.eager ? { requestEagerStart: true } : {}) }),
+        this.client.workflow.start(RUN_WORKFLOW, {
+          ...options,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          ...(this.eager ? { requestEagerStart: true } : {}),
+        }),
       );
       return { recipe: recipe.name, workflowId, duplicate: false };
     } catch (err) {
@@ -136,7 +161,9 @@ export class HookflowClient {
     try {
       key = flowKeyOf(recipe, event);
     } catch (err) {
-      throw new TemporalRefusedError(`the flow-control key of recipe "${recipe.name}" could not be computed on this event: ${err instanceof Error ? err.message : String(err)}`);
+      throw new TemporalRefusedError(
+        `the flow-control key of recipe "${recipe.name}" could not be computed on this event: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const flowId = flowWorkflowId(recipe.name, createHash('sha256').update(key).digest('hex').slice(0, 20));
     const limited = this.opts.limitedHosts?.length ? { limitedHosts: this.opts.limitedHosts } : {};
@@ -196,7 +223,11 @@ export class HookflowClient {
     timeoutMs: number,
   ): { answer: Promise<ResponseOutcome | 'timeout'>; started: Promise<void> } {
     const { workflowId, options } = this.runOptions(recipe, event, extra);
-    const op = new WithStartWorkflowOperation(RUN_WORKFLOW, { ...options, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    const op = new WithStartWorkflowOperation(RUN_WORKFLOW, {
+      ...options,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
     const update = this.client.workflow.executeUpdateWithStart(RESPOND_UPDATE, { startWorkflowOperation: op }) as Promise<ResponseOutcome>;
     let timer: NodeJS.Timeout | undefined;
     const answer = Promise.race([

@@ -102,7 +102,12 @@ export function codecRouter(codec: PayloadCodec, opts: CodecRouterOptions = {}):
     }
     if (req.method === 'OPTIONS') {
       if (!origin || !origins.has(origin)) {
-        return sendError(res, 403, 'cors_origin_not_allowed', `origin ${origin ?? '(none)'} may not call the codec endpoint; add it to ${CODEC_CORS_ORIGIN_ENV} (comma-separated)`);
+        return sendError(
+          res,
+          403,
+          'cors_origin_not_allowed',
+          `origin ${origin ?? '(none)'} may not call the codec endpoint; add it to ${CODEC_CORS_ORIGIN_ENV} (comma-separated)`,
+        );
       }
       res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
       res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Namespace');
@@ -126,21 +131,23 @@ export function codecRouter(codec: PayloadCodec, opts: CodecRouterOptions = {}):
 
   const json = express.json({ limit: opts.limit ?? '8mb', type: () => true });
 
-  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response): Promise<void> => {
-    let payloads: Payload[];
-    try {
-      payloads = payloadsFromJson(req.body);
-    } catch (err) {
-      if (err instanceof BadRequest) return sendError(res, 400, 'invalid_payloads', err.message);
-      throw err;
-    }
-    try {
-      const out = op === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
-      res.json(payloadsToJson(out));
-    } catch (err) {
-      sendError(res, 400, `${op}_failed`, err instanceof Error ? err.message : String(err));
-    }
-  };
+  const handle =
+    (op: 'encode' | 'decode') =>
+    async (req: Request, res: Response): Promise<void> => {
+      let payloads: Payload[];
+      try {
+        payloads = payloadsFromJson(req.body);
+      } catch (err) {
+        if (err instanceof BadRequest) return sendError(res, 400, 'invalid_payloads', err.message);
+        throw err;
+      }
+      try {
+        const out = op === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+        res.json(payloadsToJson(out));
+      } catch (err) {
+        sendError(res, 400, `${op}_failed`, err instanceof Error ? err.message : String(err));
+      }
+    };
 
   for (const op of ['encode', 'decode'] as const) {
     const path = `/codec/${op}`;

@@ -110,7 +110,10 @@ export class AesGcmCodec implements PayloadCodec {
       decipher.setAuthTag(tag);
       plain = Buffer.concat([decipher.update(body), decipher.final()]);
     } catch (err) {
-      throw new CodecError(`an encrypted payload (key "${keyId}") fails authentication: it was altered, or the key with that id is not the one it was sealed with`, { cause: err });
+      throw new CodecError(
+        `an encrypted payload (key "${keyId}") fails authentication: it was altered, or the key with that id is not the one it was sealed with`,
+        { cause: err },
+      );
     }
     const inner = temporal.api.common.v1.Payload.decode(plain);
     return { metadata: inner.metadata, data: inner.data };
@@ -135,7 +138,8 @@ export function parseCodecKeys(value: string | undefined, name = CODEC_KEYS_ENV)
       throw new CodecError(`${name} key "${id}" is not standard base64 (generate one with: openssl rand -base64 32)`);
     }
     const key = Buffer.from(b64, 'base64');
-    if (key.length !== KEY_BYTES) throw new CodecError(`${name} key "${id}" decodes to ${key.length} bytes; AES-256 needs ${KEY_BYTES} (openssl rand -base64 32)`);
+    if (key.length !== KEY_BYTES)
+      throw new CodecError(`${name} key "${id}" decodes to ${key.length} bytes; AES-256 needs ${KEY_BYTES} (openssl rand -base64 32)`);
     return { id, key: new Uint8Array(key) };
   });
 }

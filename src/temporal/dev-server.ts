@@ -37,9 +37,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const ip = '127.0.0.1';
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: found
-        ? { type: 'existing-path', path: found.path }
-        : { type: 'cached-download', downloadDir: path.join(opts.home, '.hookflow', 'download') },
+      executable: found ? { type: 'existing-path', path: found.path } : { type: 'cached-download', downloadDir: path.join(opts.home, '.hookflow', 'download') },
       ip,
       port: opts.port,
       ui: opts.uiPort !== undefined,

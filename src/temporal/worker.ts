@@ -24,12 +24,7 @@ type RawActivity = (input: OutboundInput<never>) => Promise<unknown>;
  * Wraps an outbound activity so its result says which attempt produced it, and its failure
  * carries the attempt number too: the run record shows attempts for every step.
  */
-export function withAttempt(
-  kind: string,
-  fn: RawActivity,
-  metrics?: Metrics,
-  logger?: Logger,
-): (input: OutboundInput<unknown>) => Promise<Attempted> {
+export function withAttempt(kind: string, fn: RawActivity, metrics?: Metrics, logger?: Logger): (input: OutboundInput<unknown>) => Promise<Attempted> {
   return async (input) => {
     const attempt = Context.current().info.attempt;
     const stopTimer = metrics?.stepSeconds.startTimer({ kind });
@@ -49,7 +44,11 @@ export function withAttempt(
       metrics?.stepAttempts.inc({ kind, outcome: final ? 'failed' : 'retry' });
       log?.warn(
         { ...facts, duration_ms: Date.now() - started, err: err instanceof Error ? err.message : String(err), final },
-        final ? (lastAttempt ? `step failed for good: attempt ${attempt} of ${input.maxAttempts}` : 'step attempt failed for good') : 'step attempt failed; Temporal retries it',
+        final
+          ? lastAttempt
+            ? `step failed for good: attempt ${attempt} of ${input.maxAttempts}`
+            : 'step attempt failed for good'
+          : 'step attempt failed; Temporal retries it',
       );
       if (err instanceof ApplicationFailure) {
         throw ApplicationFailure.create({

@@ -61,7 +61,11 @@ export async function startTestHookflow(opts: TestHookflowOptions): Promise<Hook
     ...opts.env,
   };
   const config = loadConfig(env, process.cwd());
-  const hf = await startHookflow(config, { roles: opts.roles ?? { ingress: true, worker: true }, hotReload: opts.hotReload, logger: createLogger({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const hf = await startHookflow(config, {
+    roles: opts.roles ?? { ingress: true, worker: true },
+    hotReload: opts.hotReload,
+    logger: createLogger({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   if (!hf.url && (opts.roles?.ingress ?? true)) throw new Error('the ingress did not start');
   return hf as Hookflow & { url: string };
 }

@@ -14,7 +14,12 @@ export interface Proc {
 
 /** Spawns `hookflow <role>`; `detached` makes it the leader of its own process group (for killing the group). */
 export function spawnHookflow(role: 'serve' | 'worker' | 'start', env: Record<string, string | undefined>, opts: { detached?: boolean } = {}): Proc {
-  const child = spawn(process.execPath, ['bin/hookflow.mjs', role], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const child = spawn(process.execPath, ['bin/hookflow.mjs', role], {
+    cwd: process.cwd(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));

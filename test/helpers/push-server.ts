@@ -134,7 +134,12 @@ export function verifyVapid(authorization: string | undefined, origin: string, n
   if (!headerPart || !claimsPart || !signaturePart) throw new Refusal(401, 'vapid t= is not a JWT');
   const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: string };
   if (header.alg !== 'ES256') throw new Refusal(401, `vapid JWT alg is ${header.alg}, expected ES256`);
-  const ok = verify('sha256', Buffer.from(`${headerPart}.${claimsPart}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signaturePart, 'base64url'));
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${headerPart}.${claimsPart}`),
+    { key: publicKey, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signaturePart, 'base64url'),
+  );
   if (!ok) throw new Refusal(401, 'vapid JWT signature does not verify with k=');
   const claims = JSON.parse(Buffer.from(claimsPart, 'base64url').toString('utf8')) as { aud?: string; exp?: number; sub?: string };
   if (claims.aud !== origin) throw new Refusal(401, `vapid JWT aud is ${claims.aud}, expected ${origin}`);
@@ -171,7 +176,8 @@ export async function start(): Promise<PushServer> {
         if (subscriber.vapidPublicKey && subscriber.vapidPublicKey !== vapid.publicKey) {
           throw new Refusal(403, 'the VAPID key differs from the one this subscription was created with');
         }
-        if (req.headers['content-encoding'] !== 'aes128gcm') throw new Refusal(415, `content-encoding must be aes128gcm, got ${req.headers['content-encoding']}`);
+        if (req.headers['content-encoding'] !== 'aes128gcm')
+          throw new Refusal(415, `content-encoding must be aes128gcm, got ${req.headers['content-encoding']}`);
         if (req.headers.ttl === undefined) throw new Refusal(400, 'TTL header missing');
         const payload = decryptAes128gcm(Buffer.concat(chunks), subscriber).toString('utf8');
         let json: unknown;

@@ -92,7 +92,9 @@ export async function start(options: TwilioServerOptions): Promise<TwilioServer>
 
       const auth = req.headers.authorization ?? '';
       const [scheme, encoded] = auth.split(' ');
-      const [user, ...rest] = Buffer.from(encoded ?? '', 'base64').toString('utf8').split(':');
+      const [user, ...rest] = Buffer.from(encoded ?? '', 'base64')
+        .toString('utf8')
+        .split(':');
       record.authorized = scheme === 'Basic' && user === options.accountSid && rest.join(':') === options.authToken && sid === options.accountSid;
       if (!record.authorized) return fail({ code: 20003, status: 401 });
 

@@ -32,7 +32,8 @@ describe('email activity', () => {
 
   test('delivers to, cc, bcc with subject, text and html; the server saw all of it', async () => {
     const acts = createActivities({ env: { SMTP_URL: smtp.url, HOOKFLOW_EMAIL_FROM: 'Hookflow <alerts@hookflow.example>' } });
-    const result = await run(activityEnv(), 
+    const result = await run(
+      activityEnv(),
       acts.email,
       input({
         to: ['ann@example.com', 'bob@example.com'],
@@ -155,5 +156,4 @@ describe('email activity', () => {
     const [mail] = (await smtp.waitForMessages(before + 1)).slice(before);
     assert.deepEqual(mail!.envelope.to.sort(), ['ann@example.com', 'bob@example.com', 'j@example.com']);
   });
-
 });

@@ -69,7 +69,17 @@ describe('http activity', () => {
   test('form body, raw body, bearer and basic auth, explicit method', async () => {
     const before = sink.requests.length;
     await run(activityEnv(), acts.http, input({ url: `${sink.url}/form`, form: { name: 'Ada Lovelace', tags: ['x', 'y'] }, auth: { bearer: 'tok-123' } }));
-    await run(activityEnv(), acts.http, input({ url: `${sink.url}/raw`, method: 'put', body: 'plain text', headers: { 'Content-Type': 'text/csv' }, auth: { basic: { username: 'ann', password: 'pw:1' } } }));
+    await run(
+      activityEnv(),
+      acts.http,
+      input({
+        url: `${sink.url}/raw`,
+        method: 'put',
+        body: 'plain text',
+        headers: { 'Content-Type': 'text/csv' },
+        auth: { basic: { username: 'ann', password: 'pw:1' } },
+      }),
+    );
     const [form, raw] = sink.requests.slice(before);
     assert.ok(form && raw);
     assert.equal(form.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -88,7 +98,10 @@ describe('http activity', () => {
   });
 
   test('503 is retryable; the retry carries the same Idempotency-Key and succeeds', async () => {
-    sink.script([{ status: 503, body: 'down for maintenance' }, { status: 200, body: { done: true } }]);
+    sink.script([
+      { status: 503, body: 'down for maintenance' },
+      { status: 200, body: { done: true } },
+    ]);
     const before = sink.requests.length;
     const params = { url: `${sink.url}/flaky`, json: { id: 1 } };
     const failure = await failureOf(run(activityEnv({ attempt: 1 }), acts.http, input(params, [], 'steps[2].then[0]')));
@@ -240,7 +253,8 @@ describe('http activity', () => {
     assert.equal(sink.requests.length, before);
 
     const signed = createActivities({ env: { ...env, HOOKFLOW_SECRET_SIGNING: secret } });
-    await run(activityEnv(), 
+    await run(
+      activityEnv(),
       signed.http,
       input({ url: `${sink.url}/webhook`, json: { type: 'order.paid', id: 9 }, sign: { 'standard-webhooks': '' } }, [
         { path: ['sign', 'standard-webhooks'], parts: [{ secret: 'SIGNING' }] },
@@ -256,12 +270,13 @@ describe('http activity', () => {
     });
     assert.deepEqual(verified, { type: 'order.paid', id: 9 });
     // A different key must not verify: the signature really depends on the secret.
-    assert.throws(() =>
-      new Webhook(`whsec_${Buffer.from('another-key-another-key-another!!').toString('base64')}`).verify(req.body, {
-        'webhook-id': req.headers['webhook-id'] ?? '',
-        'webhook-timestamp': req.headers['webhook-timestamp'] ?? '',
-        'webhook-signature': req.headers['webhook-signature'] ?? '',
-      }),
+    assert.throws(
+      () =>
+        new Webhook(`whsec_${Buffer.from('another-key-another-key-another!!').toString('base64')}`).verify(req.body, {
+          'webhook-id': req.headers['webhook-id'] ?? '',
+          'webhook-timestamp': req.headers['webhook-timestamp'] ?? '',
+          'webhook-signature': req.headers['webhook-signature'] ?? '',
+        }),
       /No matching signature found/,
     );
   });
@@ -288,7 +303,8 @@ describe('http activity: secrets', () => {
     await writeFile(file, `${FILE_SECRET}\n`);
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_TOKEN: TOKEN, HOOKFLOW_SECRET_API_KEY_FILE: file } });
     const params: HttpParams = { url: '', headers: { Authorization: '' }, json: { note: 'hello' } };
-    const result = await run(activityEnv(), 
+    const result = await run(
+      activityEnv(),
       acts.http,
       input(params, [
         { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'TOKEN' }] },
@@ -311,7 +327,11 @@ describe('http activity: secrets', () => {
     sink.script([{ status: 401, body: `invalid token Bearer ${TOKEN}` }]);
     const acts = createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1', HOOKFLOW_SECRET_TOKEN: TOKEN } });
     const failure = await failureOf(
-      run(activityEnv(), acts.http, input({ url: `${sink.url}/private?token=` }, [{ path: ['url'], parts: [`${sink.url}/private?token=`, { secret: 'TOKEN' }] }])),
+      run(
+        activityEnv(),
+        acts.http,
+        input({ url: `${sink.url}/private?token=` }, [{ path: ['url'], parts: [`${sink.url}/private?token=`, { secret: 'TOKEN' }] }]),
+      ),
     );
     assert.equal(failure.type, 'HttpRejected');
     assert.ok(!failure.message.includes(TOKEN), failure.message);
@@ -359,7 +379,9 @@ describe('http activity: a secret is redacted in every form it takes, before any
     const facts: Record<string, unknown> = {};
     const acts = createActivities({ env });
     try {
-      const result = await gatherAttemptFacts(facts, () => run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [url[0], { secret }, url[1]] }])));
+      const result = await gatherAttemptFacts(facts, () =>
+        run(activityEnv(), acts.http, input({ url: '' }, [{ path: ['url'], parts: [url[0], { secret }, url[1]] }])),
+      );
       return { text: JSON.stringify(result), logs: JSON.stringify(facts) };
     } catch (err) {
       return { text: (err as Error).message, logs: JSON.stringify(facts) };
@@ -367,7 +389,14 @@ describe('http activity: a secret is redacted in every form it takes, before any
   }
 
   const leaks = (text: string, secret: string): string[] =>
-    [secret, encodeURIComponent(secret), new URL(`http://h/?${secret}`).search.slice(1), JSON.stringify(secret).slice(1, -1), secret.slice(0, -1), secret.slice(1)].filter((f) => f.length > 3 && text.includes(f));
+    [
+      secret,
+      encodeURIComponent(secret),
+      new URL(`http://h/?${secret}`).search.slice(1),
+      JSON.stringify(secret).slice(1, -1),
+      secret.slice(0, -1),
+      secret.slice(1),
+    ].filter((f) => f.length > 3 && text.includes(f));
 
   test('a secret with spaces and quotes in the URL: not in the failure, not in the log, in no encoding', async () => {
     sink.script([{ status: 404, body: 'no such key' }]);

@@ -4,16 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
-import {
-  OutboundGuard,
-  blockedReason,
-  formatIp,
-  inCidr,
-  parseAllowList,
-  parseCidr,
-  parseIp,
-  type DnsLookup,
-} from '../../src/activities/outbound-guard.js';
+import { OutboundGuard, blockedReason, formatIp, inCidr, parseAllowList, parseCidr, parseIp, type DnsLookup } from '../../src/activities/outbound-guard.js';
 import type { HttpParams, OutboundInput } from '../../src/core/types.js';
 import * as httpSink from '../helpers/http-sink.js';
 import * as pushServer from '../helpers/push-server.js';
@@ -135,7 +126,10 @@ describe('parseAllowList', () => {
     const allow = parseAllowList(' 127.0.0.1, Localhost., 10.0.0.0/8 ,*.corp.internal, ::1, bad entry!, ');
     assert.deepEqual(allow.hosts, ['localhost']);
     assert.deepEqual(allow.suffixes, ['.corp.internal']);
-    assert.deepEqual(allow.cidrs.map((c) => `${formatIp(c.address)}/${c.prefix}`), ['127.0.0.1/32', '10.0.0.0/8', '0:0:0:0:0:0:0:1/128']);
+    assert.deepEqual(
+      allow.cidrs.map((c) => `${formatIp(c.address)}/${c.prefix}`),
+      ['127.0.0.1/32', '10.0.0.0/8', '0:0:0:0:0:0:0:1/128'],
+    );
     assert.deepEqual(allow.invalid, ['bad entry!']);
   });
 
@@ -177,22 +171,37 @@ describe('the IANA special-purpose ranges (net.BlockList) and allow-list ports',
     const allow = parseAllowList('127.0.0.1:9000, [::1]:9001, sink.test:8080, *.corp.internal:8443, [fd00::/8]:443, 10.0.0.0/8, host:0, host:99999, [::1');
     assert.deepEqual(allow.hosts, ['sink.test:8080']);
     assert.deepEqual(allow.suffixes, ['.corp.internal:8443']);
-    assert.deepEqual(allow.cidrs.map((c) => `${formatIp(c.address)}/${c.prefix}${c.port ? `:${c.port}` : ''}`), ['127.0.0.1/32:9000', '0:0:0:0:0:0:0:1/128:9001', 'fd00:0:0:0:0:0:0:0/8:443', '10.0.0.0/8']);
+    assert.deepEqual(
+      allow.cidrs.map((c) => `${formatIp(c.address)}/${c.prefix}${c.port ? `:${c.port}` : ''}`),
+      ['127.0.0.1/32:9000', '0:0:0:0:0:0:0:1/128:9001', 'fd00:0:0:0:0:0:0:0/8:443', '10.0.0.0/8'],
+    );
     assert.deepEqual(allow.invalid, ['host:0', 'host:99999', '[::1']);
   });
 
   test('a port-limited entry allows that port only; an entry without a port allows every port', async () => {
     const lookup: DnsLookup = async () => [{ address: '127.0.0.1', family: 4 }];
     const guard = new OutboundGuard(parseAllowList('127.0.0.1:9000, sink.test:8080, [::1]:9001, 10.0.0.0/8'), lookup);
-    assert.deepEqual((await guard.resolve('127.0.0.1', 9000)).map((a) => a.address), ['127.0.0.1']);
+    assert.deepEqual(
+      (await guard.resolve('127.0.0.1', 9000)).map((a) => a.address),
+      ['127.0.0.1'],
+    );
     const other = await failureOf(guard.resolve('127.0.0.1', 9999));
     assert.equal(other.type, 'OutboundRefused');
     assert.match(other.message, /127\.0\.0\.1:9999 allows that port only/);
-    assert.deepEqual((await guard.resolve('sink.test', 8080)).map((a) => a.address), ['127.0.0.1']);
+    assert.deepEqual(
+      (await guard.resolve('sink.test', 8080)).map((a) => a.address),
+      ['127.0.0.1'],
+    );
     assert.equal((await failureOf(guard.resolve('sink.test', 80))).type, 'OutboundRefused');
-    assert.deepEqual((await guard.resolve('[::1]', 9001)).map((a) => a.address), ['0:0:0:0:0:0:0:1']);
+    assert.deepEqual(
+      (await guard.resolve('[::1]', 9001)).map((a) => a.address),
+      ['0:0:0:0:0:0:0:1'],
+    );
     assert.equal((await failureOf(guard.resolve('[::1]', 9000))).type, 'OutboundRefused');
-    assert.deepEqual((await guard.resolve('10.1.2.3', 1)).map((a) => a.address), ['10.1.2.3']);
+    assert.deepEqual(
+      (await guard.resolve('10.1.2.3', 1)).map((a) => a.address),
+      ['10.1.2.3'],
+    );
   });
 });
 
@@ -252,7 +261,10 @@ describe('OutboundGuard.resolve', () => {
         assert.match(failure.message, /ENOTFOUND/);
       } else {
         const resolved = await guard.resolve(c.host);
-        assert.deepEqual(resolved.map((r) => r.address), c.expect);
+        assert.deepEqual(
+          resolved.map((r) => r.address),
+          c.expect,
+        );
       }
     });
   }

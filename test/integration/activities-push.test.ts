@@ -39,7 +39,11 @@ describe('parseTtlSeconds', () => {
   for (const [ttl, expected] of cases) test(`${JSON.stringify(ttl)} → ${expected}`, () => assert.equal(parseTtlSeconds(ttl), expected));
   test('nonsense is InvalidParams', () => {
     for (const bad of ['soon', '-5', '1w', -1, '5 m', '']) {
-      assert.throws(() => parseTtlSeconds(bad), (e: unknown) => e instanceof ApplicationFailure && e.type === 'InvalidParams', String(bad));
+      assert.throws(
+        () => parseTtlSeconds(bad),
+        (e: unknown) => e instanceof ApplicationFailure && e.type === 'InvalidParams',
+        String(bad),
+      );
     }
   });
 });
@@ -64,7 +68,8 @@ describe('push activity: webpush', () => {
   test('delivers: the decrypted payload equals what was sent; VAPID verified; TTL and Topic set', async () => {
     const subscription = push.createSubscription({ vapidPublicKey: vapid.publicKey });
     const data: Json = { channel: 'c-1', unread: 3, tags: ['a', 'ü'] };
-    const result = await run(activityEnv(), 
+    const result = await run(
+      activityEnv(),
       createActivities({ env }).push,
       input({ provider: 'webpush', to: subscription, title: 'Ada', body: 'Are you there? 👋', data, ttl: '1h' }),
     );
@@ -127,7 +132,10 @@ describe('push activity: webpush', () => {
     assert.match(push.refusals.at(-1)?.reason ?? '', /does not decrypt/);
 
     const details = webpush.generateRequestDetails(target, 'secret', { vapidDetails, contentEncoding: 'aes128gcm' });
-    const elsewhere = webpush.generateRequestDetails({ ...target, endpoint: 'https://push.example.net/x' }, 'secret', { vapidDetails, contentEncoding: 'aes128gcm' });
+    const elsewhere = webpush.generateRequestDetails({ ...target, endpoint: 'https://push.example.net/x' }, 'secret', {
+      vapidDetails,
+      contentEncoding: 'aes128gcm',
+    });
     const headers = { ...(details.headers as Record<string, string>), Authorization: (elsewhere.headers as Record<string, string>)['Authorization'] as string };
     const res2 = await fetch(target.endpoint, { method: 'POST', headers, body: details.body });
     assert.equal(res2.status, 401);
@@ -139,7 +147,9 @@ describe('push activity: webpush', () => {
     assert.equal(bad.type, 'InvalidParams');
     assert.match(bad.message, /p256dh/);
     const subscription = push.createSubscription();
-    const noKeys = await failureOf(run(activityEnv(), createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input({ provider: 'webpush', to: subscription })));
+    const noKeys = await failureOf(
+      run(activityEnv(), createActivities({ env: { HOOKFLOW_OUTBOUND_ALLOW: '127.0.0.1' } }).push, input({ provider: 'webpush', to: subscription })),
+    );
     assert.equal(noKeys.type, 'ConfigurationError');
     assert.match(noKeys.message, /VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY/);
   });
@@ -159,7 +169,8 @@ describe('push activity: fcm', () => {
 
   test('delivers: the server verified the JWT assertion and bearer token and got the message', async () => {
     const acts = createActivities({ env });
-    const result = await run(activityEnv(), 
+    const result = await run(
+      activityEnv(),
       acts.push,
       input({ provider: 'fcm', to: 'device-token-1', title: 'Ada', body: 'New message', data: { channel: 'c-1', unread: 3, meta: { a: 1 } }, ttl: 600 }),
     );

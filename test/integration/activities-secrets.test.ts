@@ -64,11 +64,15 @@ describe('fillSecrets', () => {
 
   test('fills by path, joining literal and secret parts, creating missing containers', () => {
     const params = { url: 'https://x', headers: { Accept: 'json' }, list: ['keep', 'old'] };
-    const { params: filled, redactor } = fillSecrets(params, [
-      { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'A' }] },
-      { path: ['list', 1], parts: [{ secret: 'A' }, ':', { secret: 'B' }] },
-      { path: ['auth', 'basic', 'password'], parts: [{ secret: 'B' }] },
-    ], env);
+    const { params: filled, redactor } = fillSecrets(
+      params,
+      [
+        { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'A' }] },
+        { path: ['list', 1], parts: [{ secret: 'A' }, ':', { secret: 'B' }] },
+        { path: ['auth', 'basic', 'password'], parts: [{ secret: 'B' }] },
+      ],
+      env,
+    );
     assert.deepEqual(filled, {
       url: 'https://x',
       headers: { Accept: 'json', Authorization: 'Bearer alpha-secret' },

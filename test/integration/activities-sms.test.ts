@@ -20,7 +20,11 @@ function input(params: SmsParams): OutboundInput<SmsParams> {
 describe('rebaseTwilioUri', () => {
   const cases: Array<[string, string, string]> = [
     ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json', 'http://127.0.0.1:4010', 'http://127.0.0.1:4010/2010-04-01/Accounts/AC1/Messages.json'],
-    ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageSize=5', 'https://proxy.example/twilio/', 'https://proxy.example/twilio/2010-04-01/Accounts/AC1/Messages.json?PageSize=5'],
+    [
+      'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageSize=5',
+      'https://proxy.example/twilio/',
+      'https://proxy.example/twilio/2010-04-01/Accounts/AC1/Messages.json?PageSize=5',
+    ],
     ['https://api.sydney.au1.twilio.com/2010-04-01/x', 'http://10.0.0.1:8080', 'http://10.0.0.1:8080/2010-04-01/x'],
   ];
   for (const [uri, base, expected] of cases) {
@@ -69,7 +73,8 @@ describe('sms activity', () => {
   });
 
   test('messaging_service_sid is sent instead of From', async () => {
-    const result = await run(activityEnv(), 
+    const result = await run(
+      activityEnv(),
       createActivities({ env: { ...env, TWILIO_FROM: '' } }).sms,
       input({ to: '+14155550101', body: 'hi', messaging_service_sid: 'MG0123456789abcdef0123456789abcdef' }),
     );
@@ -81,7 +86,11 @@ describe('sms activity', () => {
   });
 
   test('invalid, non-mobile and unsubscribed numbers are non-retryable SmsRejected with the Twilio code', async () => {
-    for (const [to, code] of [['+15005550001', 21211], ['+15005550009', 21614], ['+15005550004', 21610]] as const) {
+    for (const [to, code] of [
+      ['+15005550001', 21211],
+      ['+15005550009', 21614],
+      ['+15005550004', 21610],
+    ] as const) {
       const failure = await failureOf(run(activityEnv(), createActivities({ env }).sms, input({ to, body: 'x' })));
       assert.equal(failure.type, 'SmsRejected', to);
       assert.equal(failure.nonRetryable, true);
@@ -98,7 +107,9 @@ describe('sms activity', () => {
 
   test('a wrong auth token is 20003: non-retryable, naming the env vars, never showing the token', async () => {
     const wrong = 'f'.repeat(32);
-    const failure = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_AUTH_TOKEN: wrong } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const failure = await failureOf(
+      run(activityEnv(), createActivities({ env: { ...env, TWILIO_AUTH_TOKEN: wrong } }).sms, input({ to: '+14155550100', body: 'x' })),
+    );
     assert.equal(failure.type, 'SmsRejected');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, /20003/);
@@ -108,7 +119,10 @@ describe('sms activity', () => {
   });
 
   test('429 and 5xx from Twilio are retryable', async () => {
-    tw.failNext([{ code: 20429, status: 429, message: 'Too Many Requests' }, { code: 20500, status: 503, message: 'Service Unavailable' }]);
+    tw.failNext([
+      { code: 20429, status: 429, message: 'Too Many Requests' },
+      { code: 20500, status: 503, message: 'Service Unavailable' },
+    ]);
     for (const status of [429, 503]) {
       const failure = await failureOf(run(activityEnv(), createActivities({ env }).sms, input({ to: '+14155550100', body: 'x' })));
       assert.equal(failure.type, 'SmsTemporaryFailure');
@@ -120,13 +134,17 @@ describe('sms activity', () => {
   test('Twilio unreachable is retryable', async () => {
     const gone = await twilioServer.start(creds);
     await gone.close();
-    const failure = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_API_BASE_URL: gone.url } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const failure = await failureOf(
+      run(activityEnv(), createActivities({ env: { ...env, TWILIO_API_BASE_URL: gone.url } }).sms, input({ to: '+14155550100', body: 'x' })),
+    );
     assert.equal(failure.type, 'SmsTemporaryFailure');
     assert.match(failure.message, /ECONNREFUSED/);
   });
 
   test('missing credentials or sender are ConfigurationErrors naming the variables', async () => {
-    const noCreds = await failureOf(run(activityEnv(), createActivities({ env: { TWILIO_FROM: '+15005550006' } }).sms, input({ to: '+14155550100', body: 'x' })));
+    const noCreds = await failureOf(
+      run(activityEnv(), createActivities({ env: { TWILIO_FROM: '+15005550006' } }).sms, input({ to: '+14155550100', body: 'x' })),
+    );
     assert.equal(noCreds.type, 'ConfigurationError');
     assert.match(noCreds.message, /TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
     const noFrom = await failureOf(run(activityEnv(), createActivities({ env: { ...env, TWILIO_FROM: '' } }).sms, input({ to: '+14155550100', body: 'x' })));

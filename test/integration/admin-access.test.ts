@@ -39,19 +39,30 @@ async function call(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 const decodeBody = JSON.stringify({ payloads: [] });
-const post = (headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: decodeBody });
+const post = (headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: decodeBody,
+});
 const RECIPES = { 'sources.yaml': unsignedSource('open'), 'r.yaml': 'name: r\non: { source: open, event: go }\nsteps:\n  - log: hi\n' };
 
 test('isLoopbackAddress: 127.0.0.0/8, ::1 and IPv4-mapped loopback; nothing else', () => {
   for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '::ffff:7f00:2']) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ['10.0.0.1', '192.0.2.2', '::ffff:10.0.0.1', 'fd00::2', '::', '0.0.0.0', '', undefined, 'not-an-ip']) assert.equal(isLoopbackAddress(a), false, String(a));
+  for (const a of ['10.0.0.1', '192.0.2.2', '::ffff:10.0.0.1', 'fd00::2', '::', '0.0.0.0', '', undefined, 'not-an-ip'])
+    assert.equal(isLoopbackAddress(a), false, String(a));
 });
 
 test('the middleware is reusable on its own: a bare handler with no token, then with one', () => {
   const answer = (mw: ReturnType<typeof adminAccess>, remoteAddress: string, headers: Record<string, string> = {}) => {
     let status = 0;
     let passed = false;
-    const res = { statusCode: 0, setHeader() {}, end() { status = this.statusCode; } };
+    const res = {
+      statusCode: 0,
+      setHeader() {},
+      end() {
+        status = this.statusCode;
+      },
+    };
     mw({ method: 'GET', url: '/api/requests', headers, socket: { remoteAddress } } as never, res as never, () => (passed = true));
     return passed ? 'next' : status;
   };
@@ -68,7 +79,11 @@ test('the middleware is reusable on its own: a bare handler with no token, then 
 describe('HOOKFLOW_ADMIN_TOKEN unset: loopback clients only', { skip: noOutside }, () => {
   let hf: Hf;
   before(async () => {
-    hf = await startTestHookflow({ recipes: RECIPES, env: { HOOKFLOW_CODEC_KEYS: `k1:${randomBytes(32).toString('base64')}` }, roles: { ingress: true, worker: false } });
+    hf = await startTestHookflow({
+      recipes: RECIPES,
+      env: { HOOKFLOW_CODEC_KEYS: `k1:${randomBytes(32).toString('base64')}` },
+      roles: { ingress: true, worker: false },
+    });
   });
   after(async () => hf?.stop());
 
@@ -99,12 +114,19 @@ describe('HOOKFLOW_ADMIN_TOKEN unset: loopback clients only', { skip: noOutside 
     assert.equal((await call(`${hf.url}/codec/decode`, post())).status, 200);
     const far = await call(outside(hf, '/codec/decode'), post());
     assert.equal(far.status, 403, far.text);
-    const preflight = await fetch(outside(hf, '/codec/decode'), { method: 'OPTIONS', headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(outside(hf, '/codec/decode'), {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST' },
+    });
     assert.equal(preflight.status, 204);
   });
 
   test('trigger URLs and /healthz are never behind the rule', async () => {
-    const hook = await call(outside(hf, '/hooks/open'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'other', id: 'x' }) });
+    const hook = await call(outside(hf, '/hooks/open'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'other', id: 'x' }),
+    });
     assert.equal(hook.status, 200, hook.text);
     const health = await call(outside(hf, '/healthz'));
     assert.notEqual(health.status, 403, health.text);
@@ -145,7 +167,8 @@ describe('HOOKFLOW_ADMIN_TOKEN set: every caller sends it, loopback included', {
     const page = await fetch(`${hf.url}/console`, { headers: { accept: 'text/html' }, redirect: 'manual' });
     assert.equal(page.status, 303);
     assert.equal(page.headers.get('location'), '/console/login');
-    const form = (body: string) => fetch(`${hf.url}/console/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
+    const form = (body: string) =>
+      fetch(`${hf.url}/console/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' });
     const wrong = await form('token=nope');
     assert.equal(wrong.status, 401);
     assert.equal(wrong.headers.get('set-cookie'), null);
@@ -155,7 +178,8 @@ describe('HOOKFLOW_ADMIN_TOKEN set: every caller sends it, loopback included', {
     assert.match(right.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
     assert.equal((await call(`${hf.url}/console`, { headers: { cookie } })).status, 200);
     assert.equal((await call(`${hf.url}/api/console/overview`, { headers: { cookie } })).status, 200);
-    const replay = (headers: Record<string, string>) => call(`${hf.url}/api/requests/01NOPE/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const replay = (headers: Record<string, string>) =>
+      call(`${hf.url}/api/requests/01NOPE/replay`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
     assert.equal((await replay({ cookie })).status, 401, 'a cross-site form POST carries the cookie but cannot add the header');
     assert.notEqual((await replay({ cookie, 'x-hookflow-console': '1' })).status, 401);
     assert.equal((await call(`${hf.url}/metrics`, { headers: { cookie } })).status, 401, 'the cookie is for the console and its API only');
@@ -171,7 +195,10 @@ describe('HOOKFLOW_ADMIN_TOKEN set: every caller sends it, loopback included', {
 test("the worker's own METRICS_PORT server follows the same rule", { skip: noOutside }, async () => {
   const port = await freePort();
   const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('admin'), METRICS_PORT: String(port) };
-  const worker = await startHookflow(loadConfig(env, process.cwd()), { roles: { ingress: false, worker: true }, logger: createLogger({ LOG_LEVEL: 'silent' }) });
+  const worker = await startHookflow(loadConfig(env, process.cwd()), {
+    roles: { ingress: false, worker: true },
+    logger: createLogger({ LOG_LEVEL: 'silent' }),
+  });
   try {
     assert.equal((await call(`http://127.0.0.1:${port}/metrics`)).status, 200);
     const far = await call(`http://${OUTSIDE}:${port}/metrics`);

@@ -83,7 +83,8 @@ describe('hot reload', () => {
     });
     try {
       const dir = hf.recipes!.dir;
-      const runsFor = async (id: string) => (await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id })).json.runs.map((r: { recipe: string }) => r.recipe).sort();
+      const runsFor = async (id: string) =>
+        (await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id })).json.runs.map((r: { recipe: string }) => r.recipe).sort();
       assert.deepEqual(await runsFor('e1'), ['a']);
 
       writeFileSync(path.join(dir, 'b.yaml'), 'name: b\non: { source: ops, event: deploy }\nsteps:\n  - log: b\n');
@@ -97,13 +98,22 @@ describe('hot reload', () => {
       // An alias bomb threw from the watcher's timer and took the process down; a file that cannot
       // be read (a folder named *.yaml) did too. Both are failed reloads now.
       const bomb = ['name: b', 'on: { source: ops, event: deploy }', 'vars:', '  a: &a [x, x, x, x, x, x, x, x, x, x]'];
-      for (const [n, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) bomb.push(`  ${n}: &${n} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+      for (const [n, prev] of [
+        ['b', 'a'],
+        ['c', 'b'],
+        ['d', 'c'],
+        ['e', 'd'],
+      ])
+        bomb.push(`  ${n}: &${n} [${Array(10).fill(`*${prev}`).join(', ')}]`);
       bomb.push('steps:\n  - log: b\n');
       writeFileSync(path.join(dir, 'b.yaml'), bomb.join('\n'));
       await new Promise((r) => setTimeout(r, 1000));
       assert.deepEqual(await runsFor('e4'), ['a', 'b'], 'still serving, with the last good set');
       const bombed = hf.recipes!.reload();
-      assert.ok(!bombed.ok && bombed.problems.some((p) => p.file.endsWith('b.yaml') && p.line === 5 && /aliases expand/.test(p.message)), JSON.stringify(bombed));
+      assert.ok(
+        !bombed.ok && bombed.problems.some((p) => p.file.endsWith('b.yaml') && p.line === 5 && /aliases expand/.test(p.message)),
+        JSON.stringify(bombed),
+      );
       mkdirSync(path.join(dir, 'folder.yaml'));
       await new Promise((r) => setTimeout(r, 1000));
       assert.deepEqual(await runsFor('e5'), ['a', 'b'], 'still serving, with the last good set');

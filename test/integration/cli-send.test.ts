@@ -150,7 +150,17 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   test('send --header X-GitHub-Event and X-GitHub-Delivery are honoured', async () => {
     const delivery = randomUUID();
     const r = await hookflow(
-      ['send', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event:issues', '--header', `X-GitHub-Delivery: ${delivery}`, '--url', `${base}/hooks/github`],
+      [
+        'send',
+        'github',
+        fixture('github/push.json'),
+        '--header',
+        'X-GitHub-Event:issues',
+        '--header',
+        `X-GitHub-Delivery: ${delivery}`,
+        '--url',
+        `${base}/hooks/github`,
+      ],
       env,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -158,7 +168,10 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   });
 
   test('send with the wrong secret in the environment: the ingress refuses it and the CLI exits 1', async () => {
-    const r = await hookflow(['send', 'github', fixture('github/push.json'), '--url', `${base}/hooks/github`], { ...env, GITHUB_WEBHOOK_SECRET: 'not-the-servers' });
+    const r = await hookflow(['send', 'github', fixture('github/push.json'), '--url', `${base}/hooks/github`], {
+      ...env,
+      GITHUB_WEBHOOK_SECRET: 'not-the-servers',
+    });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^401/);
     assert.equal(answerOf(r).error.code, 'bad_signature');
@@ -181,7 +194,10 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
   test('an unknown option or a bad --header: the option named with the usage, exit 1, no stack trace', async () => {
     for (const [args, said] of [
       [['send', 'github', fixture('github/push.json'), '--urll', `${base}/hooks/github`], "hookflow send: Unknown option '--urll'"],
-      [['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event'], 'hookflow explain: --header needs "Name: value", got "X-GitHub-Event"'],
+      [
+        ['explain', 'github', fixture('github/push.json'), '--header', 'X-GitHub-Event'],
+        'hookflow explain: --header needs "Name: value", got "X-GitHub-Event"',
+      ],
       [['replay', '--request'], "hookflow replay: Option '--request <value>' argument missing"],
       [['serve', '--port', '9'], "hookflow serve: Unknown option '--port'"],
     ] as const) {
@@ -241,7 +257,10 @@ describe('hookflow send / explain against a running ingress (real Temporal)', ()
     assert.equal(explained.code, 0, explained.stdout + explained.stderr);
     assert.match(explained.stdout, /event: source=github type=push id=72d3162e-cc78-11e3-81ab-4c9367dc0958/);
     const delivery = randomUUID();
-    const sent = await hookflow(['send', 'github', fixture('github/push.json'), '--header', `X-GitHub-Delivery: ${delivery}`, '--url', `${base}/hooks/github`], env);
+    const sent = await hookflow(
+      ['send', 'github', fixture('github/push.json'), '--header', `X-GitHub-Delivery: ${delivery}`, '--url', `${base}/hooks/github`],
+      env,
+    );
     assert.equal(sent.code, 0, sent.stdout + sent.stderr);
     assert.match(sent.stdout, /^200 OK {2}push\.json \(headers from push\.headers\.json\) →/);
     assert.deepEqual(answerOf(sent).event, { source: 'github', type: 'push', id: delivery });

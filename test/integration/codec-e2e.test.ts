@@ -38,7 +38,12 @@ test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decod
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
       body: JSON.stringify({
-        payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data!).toString('base64') }],
+        payloads: [
+          {
+            metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+            data: Buffer.from(input.data!).toString('base64'),
+          },
+        ],
       }),
     });
     assert.equal(decoded.status, 200);
@@ -47,7 +52,13 @@ test('HOOKFLOW_CODEC_KEYS: history holds ciphertext, runs complete, /codec/decod
 
     // `hookflow replay <workflowId>` reads that input: without the keys it says what to set, with them it replays.
     const cli = (extra: Record<string, string | undefined>) => {
-      const env: Record<string, string | undefined> = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: hf.config.taskQueue, RECIPES_DIR: hf.config.recipesDir, ...extra };
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        TEMPORAL_ADDRESS: temporalAddress(),
+        TEMPORAL_TASK_QUEUE: hf.config.taskQueue,
+        RECIPES_DIR: hf.config.recipesDir,
+        ...extra,
+      };
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
       return spawnSync(process.execPath, ['bin/hookflow.mjs', 'replay', wid], { encoding: 'utf8', env, timeout: 60_000 });
     };

@@ -15,7 +15,15 @@ import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INSTALL_HINT = 'run `bash scripts/install-chromium.sh` (as root: apt-get install chromium, npm install playwright-core)';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const shotDir = process.env.HOOKFLOW_UPDATE_SCREENSHOTS === '1' ? path.resolve('docs/img') : mkdtempSync(path.join(tmpdir(), 'hookflow-console-'));
 
 const SECRET = 'shop-secret-for-the-console-test';
@@ -73,7 +81,12 @@ describe('the console (headless Chromium)', () => {
     // The development outbox captures the email (no SMTP server here); http to the loopback sink is allowed and sent.
     hf = await startTestHookflow({
       recipes: recipes(sink.url),
-      env: { SHOP_SECRET: SECRET, TEMPORAL_UI_URL: UI, HOOKFLOW_OUTBOX: '1', HOOKFLOW_OUTBOX_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-console-outbox-')), 'outbox.jsonl') },
+      env: {
+        SHOP_SECRET: SECRET,
+        TEMPORAL_UI_URL: UI,
+        HOOKFLOW_OUTBOX: '1',
+        HOOKFLOW_OUTBOX_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-console-outbox-')), 'outbox.jsonl'),
+      },
     });
 
     const ok = await signedPost(`${hf.url}/hooks/shop`, { type: 'order.created', id: 'ord-1042', items: 3 });
@@ -120,7 +133,11 @@ describe('the console (headless Chromium)', () => {
     assert.match(badText, /bad_signature|signature/i, badText);
     // Filter: only refused requests.
     await page.selectOption('select[aria-label="verdict"]', 'rejected');
-    await eventually(async () => ((await page.locator(`tr[data-request="${accepted}"]`).count()) === 0 ? true : undefined), 10_000, 'the accepted row to be filtered out');
+    await eventually(
+      async () => ((await page.locator(`tr[data-request="${accepted}"]`).count()) === 0 ? true : undefined),
+      10_000,
+      'the accepted row to be filtered out',
+    );
     assert.equal(await page.locator(`tr[data-request="${refused}"]`).count(), 1);
     await page.selectOption('select[aria-label="verdict"]', '');
     await page.locator(`tr[data-request="${accepted}"]`).waitFor();
@@ -155,7 +172,11 @@ describe('the console (headless Chromium)', () => {
     assert.equal(result.status, 'completed');
     assert.equal(sink!.requests.filter((r) => r.path === '/warehouse').length, 2, 'the warehouse got the original and the replay');
     // The replay is a request of its own in the log, pointing back at the original.
-    await eventually(async () => ((await page.locator('table[data-test="requests"]').innerText()).includes(`replay of ${accepted}`) ? true : undefined), 10_000, 'the replay in the log');
+    await eventually(
+      async () => ((await page.locator('table[data-test="requests"]').innerText()).includes(`replay of ${accepted}`) ? true : undefined),
+      10_000,
+      'the replay in the log',
+    );
     await page.screenshot({ path: path.join(shotDir, 'console-request.png') });
     await page.close();
   });

@@ -25,7 +25,10 @@ describe('event data in urls, addresses and html (real Temporal, SMTP and HTTP s
     hf = await startTestHookflow({
       recipes: {
         'sources.yaml': unsignedSource('app'),
-        'url.yaml': recipe('url', `    http:\n      method: POST\n      url: "{{ secret.SINK }}/users/{{ event.user }}?tag={{ event.tag }}"\n      headers: { X-Api-Key: "{{ secret.KEY }}" }\n`),
+        'url.yaml': recipe(
+          'url',
+          `    http:\n      method: POST\n      url: "{{ secret.SINK }}/users/{{ event.user }}?tag={{ event.tag }}"\n      headers: { X-Api-Key: "{{ secret.KEY }}" }\n`,
+        ),
         'rawurl.yaml': recipe('rawurl', `    http: { url: "{{ secret.SINK }}/{{ raw_url(event.path) }}" }\n`),
         'base.yaml': recipe('base', `    http: { url: "{{ event.base }}/ping" }\n`),
         'mail.yaml': recipe('mail', `    email: { to: "{{ event.to }}", subject: hi, html: "<p>{{ event.text }}</p>{{ raw_html(event.trusted) }}" }\n`),

@@ -48,7 +48,9 @@ describe('failures and schedules (real Temporal)', () => {
   let sink: HttpSink;
   let hf: Awaited<ReturnType<typeof startTestHookflow>>;
   before(async () => {
-    sink = await startSink({ fallback: (req) => (req.path.startsWith('/capture/') ? { status: 503, body: 'card network down' } : { status: 200, body: { ok: true } }) });
+    sink = await startSink({
+      fallback: (req) => (req.path.startsWith('/capture/') ? { status: 503, body: 'card network down' } : { status: 200, body: { ok: true } }),
+    });
     hf = await startTestHookflow({ recipes: recipes(sink.url), hotReload: true });
   });
   after(async () => {
@@ -74,10 +76,15 @@ describe('failures and schedules (real Temporal)', () => {
     const all = sink.requests.filter((r) => r.path === '/all-failures');
     assert.equal(all.length, 1, 'one run.failed reached the alert recipe: the failing alert recipe emitted none');
     assert.deepEqual(JSON.parse(all[0]!.body), { recipe: 'charge', step: 'capture', workflow: 'charge/shop/o-1' });
-    const logged = (await (await fetch(`${hf.url}/api/requests?source=hookflow`)).json()) as { requests: Array<{ method: string; event?: { type: string }; runs: Array<{ recipe: string }> }> };
+    const logged = (await (await fetch(`${hf.url}/api/requests?source=hookflow`)).json()) as {
+      requests: Array<{ method: string; event?: { type: string }; runs: Array<{ recipe: string }> }>;
+    };
     assert.equal(logged.requests.length, 1, 'the run.failed event is in the request log');
     assert.equal(logged.requests[0]?.event?.type, 'run.failed');
-    assert.deepEqual(logged.requests[0]?.runs.map((r) => r.recipe), ['alert-all', 'broken-alert']);
+    assert.deepEqual(
+      logged.requests[0]?.runs.map((r) => r.recipe),
+      ['alert-all', 'broken-alert'],
+    );
     const metrics = await (await fetch(`${hf.url}/metrics`)).text();
     assert.match(metrics, /hookflow_step_attempts_total\{kind="http",outcome="retry"\} 1/);
     assert.match(metrics, /hookflow_step_attempts_total\{kind="http",outcome="failed"\} 1/);
@@ -88,18 +95,26 @@ describe('failures and schedules (real Temporal)', () => {
     const id = `hookflow/${hf.config.taskQueue}/tick`;
     const cli = (...args: string[]) => run(CLI, [...args, '--address', temporalAddress(), '--output', 'json'], { maxBuffer: 10 * 1024 * 1024 });
     const file = path.join(hf.config.recipesDir, 'tick.yaml');
-    writeFileSync(file, `name: tick\non: { schedule: { every: 4s } }\nsteps:\n  - http: { method: POST, url: "${sink.url}/tick", json: { at: "{{ trigger.id }}", source: "{{ trigger.source }}" } }\n`);
+    writeFileSync(
+      file,
+      `name: tick\non: { schedule: { every: 4s } }\nsteps:\n  - http: { method: POST, url: "${sink.url}/tick", json: { at: "{{ trigger.id }}", source: "{{ trigger.source }}" } }\n`,
+    );
     await eventually(async () => ((await cli('schedule', 'list')).stdout.includes(id) ? true : undefined), 15_000, 'the schedule to be created');
     await eventually(() => (sink.requests.filter((r) => r.path === '/tick').length >= 2 ? true : undefined), 60_000, 'two fires');
     const ticks = sink.requests.filter((r) => r.path === '/tick').map((r) => JSON.parse(r.body) as { at: string; source: string });
     assert.equal(ticks[0]?.source, 'schedule');
     assert.equal(new Set(ticks.map((t) => t.at)).size, ticks.length, 'each fire has its own trigger.id');
-    assert.ok(ticks.every((t) => !Number.isNaN(Date.parse(t.at))), 'trigger.id is the fire time');
+    assert.ok(
+      ticks.every((t) => !Number.isNaN(Date.parse(t.at))),
+      'trigger.id is the fire time',
+    );
 
     writeFileSync(file, `name: tick\non: { schedule: "*/5 * * * *", timezone: Asia/Shanghai }\nsteps:\n  - log: tock\n`);
     await eventually(
       async () => {
-        const d = JSON.parse((await cli('schedule', 'describe', '--schedule-id', id)).stdout) as { schedule?: { spec?: { cronString?: string[]; structuredCalendar?: unknown[]; timezoneName?: string } } };
+        const d = JSON.parse((await cli('schedule', 'describe', '--schedule-id', id)).stdout) as {
+          schedule?: { spec?: { cronString?: string[]; structuredCalendar?: unknown[]; timezoneName?: string } };
+        };
         return d.schedule?.spec?.timezoneName === 'Asia/Shanghai' ? d : undefined;
       },
       15_000,

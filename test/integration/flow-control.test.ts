@@ -53,10 +53,14 @@ async function send(hf: Hf, body: Record<string, unknown>): Promise<string> {
   const res = await postJson(`${hf.url}/hooks/app`, body);
   assert.equal(res.status, 200, JSON.stringify(res.json));
   const request = res.json.request as string;
-  await eventually(async () => {
-    const detail = await hf.journal!.getRequest(request);
-    return detail && detail.runs.length > 0 && detail.runs.every((r) => r.state === 'started') ? true : undefined;
-  }, 20_000, `request ${request} to be dispatched`);
+  await eventually(
+    async () => {
+      const detail = await hf.journal!.getRequest(request);
+      return detail && detail.runs.length > 0 && detail.runs.every((r) => r.state === 'started') ? true : undefined;
+    },
+    20_000,
+    `request ${request} to be dispatched`,
+  );
   return request;
 }
 
@@ -68,7 +72,15 @@ function recipeOf(hf: Hf, name: string): Recipe {
 
 /** The state of the recipe's entity for the key of `body` (its query). */
 async function flowState(hf: Hf, recipe: string, body: Record<string, unknown>): Promise<FlowView> {
-  return hf.client!.flowState(recipeOf(hf, recipe), { source: 'app', type: String(body['type']), id: String(body['id']), received_at: new Date().toISOString(), body: body as never, headers: {}, query: {} });
+  return hf.client!.flowState(recipeOf(hf, recipe), {
+    source: 'app',
+    type: String(body['type']),
+    id: String(body['id']),
+    received_at: new Date().toISOString(),
+    body: body as never,
+    headers: {},
+    query: {},
+  });
 }
 
 describe('flow control (real Temporal)', () => {
@@ -101,7 +113,15 @@ describe('flow control (real Temporal)', () => {
     }
     await send(ingress, { type: 'chat', id: 'd-other', channel: 'c2', text: 'z' });
     // A repeated start of d-3 (a dispatcher that crashed after signalling) reaches the entity itself.
-    const ev = { source: 'app', type: 'chat', id: 'd-3', received_at: new Date().toISOString(), body: { type: 'chat', id: 'd-3', channel: 'c1', text: 'd' }, headers: {}, query: {} };
+    const ev = {
+      source: 'app',
+      type: 'chat',
+      id: 'd-3',
+      received_at: new Date().toISOString(),
+      body: { type: 'chat', id: 'd-3', channel: 'c1', text: 'd' },
+      headers: {},
+      query: {},
+    };
     await ingress.client!.startRun(recipeOf(ingress, 'digest'), ev, { workflowId: 'digest/app/d-3' });
 
     const got = await sink.waitForRequests(2, 30_000);
@@ -115,7 +135,7 @@ describe('flow control (real Temporal)', () => {
     assert.deepEqual({ started: state.started, gathering: state.gathering, waiting: state.waiting }, { started: ['digest/app/d-0'], gathering: 0, waiting: 0 });
     const run = await resultOf<RunResult>(client, 'digest/app/d-0');
     assert.equal(run.status, 'completed');
-    assert.equal(run.event.id, 'd-4', 'the run\'s event is the last one');
+    assert.equal(run.event.id, 'd-4', "the run's event is the last one");
   });
 
   test('concurrency 1: three events of one key run one at a time, in arrival order', async () => {
@@ -130,7 +150,10 @@ describe('flow control (real Temporal)', () => {
       const prev = runs[i - 1]!;
       const next = runs[i]!;
       assert.ok(prev.closeTime, 'the earlier run has closed');
-      assert.ok(next.startTime.getTime() >= prev.closeTime.getTime(), `run ${i + 1} started at ${next.startTime.toISOString()}, before run ${i} ended at ${prev.closeTime.toISOString()}`);
+      assert.ok(
+        next.startTime.getTime() >= prev.closeTime.getTime(),
+        `run ${i + 1} started at ${next.startTime.toISOString()}, before run ${i} ended at ${prev.closeTime.toISOString()}`,
+      );
     }
   });
 

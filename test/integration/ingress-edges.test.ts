@@ -85,7 +85,11 @@ describe('requests at the edges', () => {
     });
     const line = await eventually(() => lines.find((l) => l.code === 'request_aborted'), 5_000, 'the abort to be logged');
     assert.equal(line.level, 30, 'info');
-    assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no error lines');
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 50),
+      [],
+      'no error lines',
+    );
   });
 
   test('__proto__, constructor and prototype in the query are dropped; the rest arrives', async () => {

@@ -30,7 +30,10 @@ function prng(a: number, b: number): Rng {
   let c = 0x9e3779b9;
   let d = 1;
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -108,77 +111,171 @@ function randomJson(rng: Rng, depth = 0): unknown {
 
 function presetSign(provider: string, source?: SourceConfig): Spec['sign'] {
   return (body, secret, contentType, now, headers) =>
-    getProvider(provider)!.sign({ body, secret, url: `https://hooks.example.com/hooks/${source?.name ?? provider}`, contentType, now, headers, ...(source ? { source } : {}) }).headers;
+    getProvider(provider)!.sign({
+      body,
+      secret,
+      url: `https://hooks.example.com/hooks/${source?.name ?? provider}`,
+      contentType,
+      now,
+      headers,
+      ...(source ? { source } : {}),
+    }).headers;
 }
 
-const generic = (name: string, verify: SourceConfig['verify']): SourceConfig => ({ name, provider: 'generic', secrets: [], secretOrigin: '', maxBody: MiB, ...(verify ? { verify } : {}) });
+const generic = (name: string, verify: SourceConfig['verify']): SourceConfig => ({
+  name,
+  provider: 'generic',
+  secrets: [],
+  secretOrigin: '',
+  maxBody: MiB,
+  ...(verify ? { verify } : {}),
+});
 
 const SPECS: Spec[] = [
   {
-    name: 'github', secret: 'fuzz-github', wrongSecret: 'fuzz-github-old', relevant: ['x-hub-signature-256'], timestamped: false, signsBody: true, limit: MiB,
+    name: 'github',
+    secret: 'fuzz-github',
+    wrongSecret: 'fuzz-github-old',
+    relevant: ['x-hub-signature-256'],
+    timestamped: false,
+    signsBody: true,
+    limit: MiB,
     body: (rng) => {
       // Rarely, a body at the 1 MiB edge.
       if (rng.chance(0.004)) return { body: padJson(MiB - 2 + rng.int(5)), contentType: 'application/json', headers: { 'X-GitHub-Event': 'push' } };
       return rng.chance(0.5)
         ? { body: fixture('github/push.json'), contentType: 'application/json', headers: { 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': rng.word(12) } }
-        : { body: Buffer.from(JSON.stringify(randomJson(rng))), contentType: 'application/json', headers: { 'X-GitHub-Event': rng.pick(['ping', 'issues', 'push']) } };
+        : {
+            body: Buffer.from(JSON.stringify(randomJson(rng))),
+            contentType: 'application/json',
+            headers: { 'X-GitHub-Event': rng.pick(['ping', 'issues', 'push']) },
+          };
     },
     sign: presetSign('github'),
   },
   {
-    name: 'gh-small', secret: 'fuzz-gh-small', wrongSecret: 'nope', relevant: ['x-hub-signature-256'], timestamped: false, signsBody: true, limit: SMALL,
+    name: 'gh-small',
+    secret: 'fuzz-gh-small',
+    wrongSecret: 'nope',
+    relevant: ['x-hub-signature-256'],
+    timestamped: false,
+    signsBody: true,
+    limit: SMALL,
     body: (rng) => ({ body: padJson(SMALL - 3 + rng.int(7)), contentType: 'application/json', headers: { 'X-GitHub-Event': 'push' } }),
     sign: presetSign('github', { name: 'gh-small', provider: 'github', secrets: [], secretOrigin: '', maxBody: SMALL }),
   },
   {
-    name: 'stripe', secret: 'whsec_fuzz_stripe', wrongSecret: 'whsec_other', relevant: ['stripe-signature'], timestamped: true, signsBody: true, limit: MiB,
-    body: (rng) => (rng.chance(0.5)
-      ? { body: fixture('stripe/payment_intent.succeeded.json'), contentType: 'application/json' }
-      : { body: Buffer.from(JSON.stringify({ id: `evt_${rng.word(10)}`, type: rng.pick(['invoice.paid', 'charge.failed']), data: randomJson(rng) })), contentType: 'application/json' }),
+    name: 'stripe',
+    secret: 'whsec_fuzz_stripe',
+    wrongSecret: 'whsec_other',
+    relevant: ['stripe-signature'],
+    timestamped: true,
+    signsBody: true,
+    limit: MiB,
+    body: (rng) =>
+      rng.chance(0.5)
+        ? { body: fixture('stripe/payment_intent.succeeded.json'), contentType: 'application/json' }
+        : {
+            body: Buffer.from(JSON.stringify({ id: `evt_${rng.word(10)}`, type: rng.pick(['invoice.paid', 'charge.failed']), data: randomJson(rng) })),
+            contentType: 'application/json',
+          },
     sign: presetSign('stripe'),
   },
   {
-    name: 'slack', secret: 'fuzz-slack-signing-secret', wrongSecret: 'nope', relevant: ['x-slack-signature', 'x-slack-request-timestamp'], timestamped: true, signsBody: true, limit: MiB,
-    body: (rng) => (rng.chance(0.5)
-      ? { body: fixture('slack/event_callback-message.json'), contentType: 'application/json' }
-      : { body: fixture('slack/slash-command.form'), contentType: 'application/x-www-form-urlencoded' }),
+    name: 'slack',
+    secret: 'fuzz-slack-signing-secret',
+    wrongSecret: 'nope',
+    relevant: ['x-slack-signature', 'x-slack-request-timestamp'],
+    timestamped: true,
+    signsBody: true,
+    limit: MiB,
+    body: (rng) =>
+      rng.chance(0.5)
+        ? { body: fixture('slack/event_callback-message.json'), contentType: 'application/json' }
+        : { body: fixture('slack/slash-command.form'), contentType: 'application/x-www-form-urlencoded' },
     sign: presetSign('slack'),
   },
   {
-    name: 'standard-webhooks', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', wrongSecret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
-    relevant: ['webhook-id', 'webhook-timestamp', 'webhook-signature'], timestamped: true, signsBody: true, limit: MiB,
+    name: 'standard-webhooks',
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    wrongSecret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+    relevant: ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+    timestamped: true,
+    signsBody: true,
+    limit: MiB,
     body: () => ({ body: fixture('standard-webhooks/invoice.paid.json'), contentType: 'application/json' }),
     sign: presetSign('standard-webhooks'),
   },
   {
-    name: 'shopify', secret: 'fuzz-shopify', wrongSecret: 'nope', relevant: ['x-shopify-hmac-sha256'], timestamped: false, signsBody: true, limit: MiB,
+    name: 'shopify',
+    secret: 'fuzz-shopify',
+    wrongSecret: 'nope',
+    relevant: ['x-shopify-hmac-sha256'],
+    timestamped: false,
+    signsBody: true,
+    limit: MiB,
     body: () => ({ body: fixture('shopify/orders-create.json'), contentType: 'application/json', headers: { 'X-Shopify-Topic': 'orders/create' } }),
     sign: presetSign('shopify'),
   },
   {
-    name: 'meiqia', secret: 'fuzz-meiqia', wrongSecret: 'nope', relevant: ['meiqia-sign'], timestamped: false, signsBody: true, limit: MiB,
-    body: (rng) => ({ body: fixture(rng.pick(['meiqia/client.created.json', 'meiqia/conversation.updated.json'])), contentType: 'application/json; charset=utf-8' }),
+    name: 'meiqia',
+    secret: 'fuzz-meiqia',
+    wrongSecret: 'nope',
+    relevant: ['meiqia-sign'],
+    timestamped: false,
+    signsBody: true,
+    limit: MiB,
+    body: (rng) => ({
+      body: fixture(rng.pick(['meiqia/client.created.json', 'meiqia/conversation.updated.json'])),
+      contentType: 'application/json; charset=utf-8',
+    }),
     sign: presetSign('meiqia'),
   },
   {
-    name: 'alerts', secret: 'fuzz-alerts', wrongSecret: 'nope', relevant: ['x-signature'], timestamped: false, signsBody: true, limit: MiB,
-    body: (rng) => ({ body: Buffer.from(JSON.stringify({ alert: { status: rng.pick(['firing', 'resolved']), n: rng.int(100) } })), contentType: 'application/json', headers: { 'X-Request-Id': rng.word(8) } }),
+    name: 'alerts',
+    secret: 'fuzz-alerts',
+    wrongSecret: 'nope',
+    relevant: ['x-signature'],
+    timestamped: false,
+    signsBody: true,
+    limit: MiB,
+    body: (rng) => ({
+      body: Buffer.from(JSON.stringify({ alert: { status: rng.pick(['firing', 'resolved']), n: rng.int(100) } })),
+      contentType: 'application/json',
+      headers: { 'X-Request-Id': rng.word(8) },
+    }),
     sign: presetSign('generic', generic('alerts', { hmac: 'sha256', header: 'X-Signature', encoding: 'hex', prefix: 'sha256=' })),
   },
   {
-    name: 'tok', secret: 'fuzz-token', wrongSecret: 'nope', relevant: ['x-token'], timestamped: false, signsBody: false, limit: MiB,
+    name: 'tok',
+    secret: 'fuzz-token',
+    wrongSecret: 'nope',
+    relevant: ['x-token'],
+    timestamped: false,
+    signsBody: false,
+    limit: MiB,
     body: (rng) => ({ body: Buffer.from(`kind=${rng.pick(['a', 'b'])}&v=${rng.word(5)}`), contentType: 'application/x-www-form-urlencoded' }),
     sign: presetSign('generic', generic('tok', { token: { header: 'X-Token' } })),
   },
   {
-    name: 'open', secret: '', wrongSecret: '', relevant: [], timestamped: false, signsBody: false, limit: SMALL,
+    name: 'open',
+    secret: '',
+    wrongSecret: '',
+    relevant: [],
+    timestamped: false,
+    signsBody: false,
+    limit: SMALL,
     body: (rng) => {
       const kind = rng.pick(['go', 'stay', 'go', 'other']);
       switch (rng.int(4)) {
-        case 0: return { body: Buffer.from(JSON.stringify({ kind, data: randomJson(rng) })), contentType: 'application/json' };
-        case 1: return { body: Buffer.from(`kind=${kind}&x=${rng.word(4)}`), contentType: 'application/x-www-form-urlencoded' };
-        case 2: return { body: Buffer.from(`<r><kind>${kind}</kind><v a="1">${rng.word(6)}</v></r>`), contentType: rng.pick(['application/xml', 'text/xml']) };
-        default: return { body: padJson(SMALL - 2 + rng.int(5), kind), contentType: 'application/json' };
+        case 0:
+          return { body: Buffer.from(JSON.stringify({ kind, data: randomJson(rng) })), contentType: 'application/json' };
+        case 1:
+          return { body: Buffer.from(`kind=${kind}&x=${rng.word(4)}`), contentType: 'application/x-www-form-urlencoded' };
+        case 2:
+          return { body: Buffer.from(`<r><kind>${kind}</kind><v a="1">${rng.word(6)}</v></r>`), contentType: rng.pick(['application/xml', 'text/xml']) };
+        default:
+          return { body: padJson(SMALL - 2 + rng.int(5), kind), contentType: 'application/json' };
       }
     },
     sign: (_b, _s, contentType) => ({ 'Content-Type': contentType }),
@@ -221,12 +318,38 @@ interface Planned {
 }
 
 const CONTENT_TYPES = [
-  'application/json', 'application/x-www-form-urlencoded', 'text/xml', 'application/xml', 'text/plain', 'application/vnd.api+json',
-  'application/octet-stream', 'multipart/form-data; boundary=xyz', 'text/html', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"',
-  '', ';', 'application/json; charset=', 'x/y; a=b; charset=utf-8',
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'text/xml',
+  'application/xml',
+  'text/plain',
+  'application/vnd.api+json',
+  'application/octet-stream',
+  'multipart/form-data; boundary=xyz',
+  'text/html',
+  'application/json; charset=utf-8',
+  'application/json;charset="UTF-8"',
+  '',
+  ';',
+  'application/json; charset=',
+  'x/y; a=b; charset=utf-8',
 ];
 const CHARSETS = ['utf-8', 'UTF-8', 'iso-8859-1', 'latin1', 'utf-16le', 'utf-16be', 'shift_jis', 'gbk', 'x-klingon', 'utf-7', '"utf-8"', 'big5'];
-const PATHS = ['/hooks/nope', '/hooks/../healthz', '/hooks/%2e%2e', '/hooks/a%2Fb', '/hooks/', '/hooks', '/hooks/%E0%A4%A', '/hooks/github/x', `/hooks/${'g'.repeat(300)}`, '/hooks/%E2%98%83', '/hooks/GITHUB', '/healthz/../hooks/github', '/x'];
+const PATHS = [
+  '/hooks/nope',
+  '/hooks/../healthz',
+  '/hooks/%2e%2e',
+  '/hooks/a%2Fb',
+  '/hooks/',
+  '/hooks',
+  '/hooks/%E0%A4%A',
+  '/hooks/github/x',
+  `/hooks/${'g'.repeat(300)}`,
+  '/hooks/%E2%98%83',
+  '/hooks/GITHUB',
+  '/healthz/../hooks/github',
+  '/x',
+];
 
 /** The weakest of the verdicts: any 'no' is no; else any 'maybe' is maybe. */
 function weakest(...vs: Validity[]): Validity {
@@ -266,8 +389,23 @@ function plan(index: number, now: Date): Planned {
 
   for (let n = rng.int(5); n > 0; n--) {
     const m = rng.pick([
-      'truncate', 'random-bytes', 'flip-byte', 'drop-header', 'dup-header', 'content-type', 'charset', 'near-limit', 'tamper-signature',
-      'wrong-secret', 'skew', 'method', 'path', 'long-header', 'deep', 'other-source', 'empty',
+      'truncate',
+      'random-bytes',
+      'flip-byte',
+      'drop-header',
+      'dup-header',
+      'content-type',
+      'charset',
+      'near-limit',
+      'tamper-signature',
+      'wrong-secret',
+      'skew',
+      'method',
+      'path',
+      'long-header',
+      'deep',
+      'other-source',
+      'empty',
     ] as const);
     mutations.push(m);
     switch (m) {
@@ -487,7 +625,8 @@ describe(`randomized hostile requests (seed ${SEED}, ${COUNT} requests)`, () => 
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status >= 200 && res.status < 300) accepted++;
         const problem = judge(p, res);
-        if (problem) findings.push({ index: i, problem, source: p.source, mutations: p.mutations, status: res.status, answer: res.body.toString('utf8').slice(0, 300) });
+        if (problem)
+          findings.push({ index: i, problem, source: p.source, mutations: p.mutations, status: res.status, answer: res.body.toString('utf8').slice(0, 300) });
       }
     }
     await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
@@ -505,17 +644,18 @@ describe(`randomized hostile requests (seed ${SEED}, ${COUNT} requests)`, () => 
     t.diagnostic(summary);
     console.log(summary);
 
-    assert.deepEqual(
-      findings.slice(0, 8),
-      [],
-      `${findings.length} finding(s) — reproduce with HOOKFLOW_FUZZ_SEED=${SEED} (request index shown)\n${summary}`,
-    );
+    assert.deepEqual(findings.slice(0, 8), [], `${findings.length} finding(s) — reproduce with HOOKFLOW_FUZZ_SEED=${SEED} (request index shown)\n${summary}`);
     // The run must reach both sides: enough valid deliveries accepted, enough hostile ones refused.
     assert.ok(accepted > sent * 0.1, `only ${accepted} requests were accepted: the generator is broken (${summary})`);
     assert.ok(sent - accepted > sent * 0.4, `only ${sent - accepted} requests were refused (${summary})`);
     // Nothing leaked into Object.prototype, and the process still serves a valid request.
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
-    const ok = await rawRequest(hf.url, { method: 'POST', path: '/hooks/open', headers: [['Content-Type', 'application/json']], body: Buffer.from('{"kind":"stay"}') });
+    const ok = await rawRequest(hf.url, {
+      method: 'POST',
+      path: '/hooks/open',
+      headers: [['Content-Type', 'application/json']],
+      body: Buffer.from('{"kind":"stay"}'),
+    });
     assert.equal(ok.status, 200);
   });
 });

@@ -78,8 +78,25 @@ sources:
 `;
 
 const SOURCE_NAMES = [
-  'meiqia', 'sendbird', 'github', 'stripe', 'slack', 'shopify', 'twilio', 'standard-webhooks', 'svix', 'zoom', 'discord',
-  'gh-rotated', 'stripe-rotated', 'alerts', 'tokened', 'qtokened', 'basic', 'open', 'whatsapp',
+  'meiqia',
+  'sendbird',
+  'github',
+  'stripe',
+  'slack',
+  'shopify',
+  'twilio',
+  'standard-webhooks',
+  'svix',
+  'zoom',
+  'discord',
+  'gh-rotated',
+  'stripe-rotated',
+  'alerts',
+  'tokened',
+  'qtokened',
+  'basic',
+  'open',
+  'whatsapp',
 ];
 
 const recipeName = (source: string): string => `p-${TAG}-${source}`;
@@ -151,86 +168,184 @@ const ghDelivery = fixtureHeaders('github/push.headers.json');
 const shopifyHeaders = fixtureHeaders('shopify/orders-create.headers.json');
 const swId = `msg_${TAG}`;
 const svixId = `msg_svix_${TAG}`;
-const discordCommand = Buffer.from(JSON.stringify({ id: `1229${Date.now()}`, application_id: '1229380000000000000', type: 2, token: 'tok', version: 1, data: { name: 'hello' } }));
+const discordCommand = Buffer.from(
+  JSON.stringify({ id: `1229${Date.now()}`, application_id: '1229380000000000000', type: 2, token: 'tok', version: 1, data: { name: 'hello' } }),
+);
 const alertBody = Buffer.from(JSON.stringify({ alert: { status: 'firing', name: 'disk full' } }));
 
 const CASES: PresetCase[] = [
   {
-    source: 'meiqia', body: fixture('meiqia/conversation.updated.json'), secret: SECRETS.MEIQIA_WEBHOOK_SECRET!, wrongSecret: 'nope',
+    source: 'meiqia',
+    body: fixture('meiqia/conversation.updated.json'),
+    secret: SECRETS.MEIQIA_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
     sign: presetSigner('meiqia', 'meiqia', 'application/json; charset=utf-8'),
-    type: 'conversation.updated', id: 'sub_09e4bee581ffbcd347fcf634e0f99df8_1632648830', sensitive: ['meiqia-sign'], timestamped: false,
+    type: 'conversation.updated',
+    id: 'sub_09e4bee581ffbcd347fcf634e0f99df8_1632648830',
+    sensitive: ['meiqia-sign'],
+    timestamped: false,
   },
   {
-    source: 'sendbird', body: fixture('sendbird/group_channel-message_send.json'), secret: SECRETS.SENDBIRD_WEBHOOK_SECRET!, wrongSecret: 'nope',
+    source: 'sendbird',
+    body: fixture('sendbird/group_channel-message_send.json'),
+    secret: SECRETS.SENDBIRD_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
     sign: presetSigner('sendbird', 'sendbird', 'application/json'),
-    type: 'group_channel:message_send', id: bodyHashId(fixture('sendbird/group_channel-message_send.json')), sensitive: ['x-sendbird-signature'], timestamped: false,
+    type: 'group_channel:message_send',
+    id: bodyHashId(fixture('sendbird/group_channel-message_send.json')),
+    sensitive: ['x-sendbird-signature'],
+    timestamped: false,
   },
   {
-    source: 'github', body: fixture('github/push.json'), secret: SECRETS.GITHUB_WEBHOOK_SECRET!, wrongSecret: 'nope',
+    source: 'github',
+    body: fixture('github/push.json'),
+    secret: SECRETS.GITHUB_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
     // Octokit's signer is async: signed up front in before().
     sign: () => ({ headers: {} }),
-    type: 'push', id: ghDelivery['X-GitHub-Delivery']!, sensitive: ['x-hub-signature-256'], timestamped: false,
+    type: 'push',
+    id: ghDelivery['X-GitHub-Delivery']!,
+    sensitive: ['x-hub-signature-256'],
+    timestamped: false,
   },
   {
-    source: 'stripe', body: fixture('stripe/payment_intent.succeeded.json'), secret: SECRETS.STRIPE_WEBHOOK_SECRET!, wrongSecret: 'whsec_wrong',
-    sign: stripeSigner, type: 'payment_intent.succeeded', id: 'evt_3P5lYx2eZvKYlo2C0vWc1Abc', sensitive: ['stripe-signature'], timestamped: true,
+    source: 'stripe',
+    body: fixture('stripe/payment_intent.succeeded.json'),
+    secret: SECRETS.STRIPE_WEBHOOK_SECRET!,
+    wrongSecret: 'whsec_wrong',
+    sign: stripeSigner,
+    type: 'payment_intent.succeeded',
+    id: 'evt_3P5lYx2eZvKYlo2C0vWc1Abc',
+    sensitive: ['stripe-signature'],
+    timestamped: true,
   },
   {
-    source: 'slack', body: fixture('slack/event_callback-message.json'), secret: SECRETS.SLACK_WEBHOOK_SECRET!, wrongSecret: 'nope',
-    sign: presetSigner('slack', 'slack', 'application/json'), type: 'message', id: 'Ev0PV52K21', sensitive: ['x-slack-signature'], timestamped: true,
+    source: 'slack',
+    body: fixture('slack/event_callback-message.json'),
+    secret: SECRETS.SLACK_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
+    sign: presetSigner('slack', 'slack', 'application/json'),
+    type: 'message',
+    id: 'Ev0PV52K21',
+    sensitive: ['x-slack-signature'],
+    timestamped: true,
   },
   {
-    source: 'shopify', body: fixture('shopify/orders-create.json'), secret: SECRETS.SHOPIFY_WEBHOOK_SECRET!, wrongSecret: 'nope',
+    source: 'shopify',
+    body: fixture('shopify/orders-create.json'),
+    secret: SECRETS.SHOPIFY_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
     sign: presetSigner('shopify', 'shopify', 'application/json', shopifyHeaders),
-    type: 'orders/create', id: shopifyHeaders['X-Shopify-Webhook-Id']!, sensitive: ['x-shopify-hmac-sha256'], timestamped: false,
+    type: 'orders/create',
+    id: shopifyHeaders['X-Shopify-Webhook-Id']!,
+    sensitive: ['x-shopify-hmac-sha256'],
+    timestamped: false,
   },
   {
     // PUBLIC_URL is https://hooks.example.com while the request reaches 127.0.0.1: Twilio signs the public URL.
-    source: 'twilio', body: fixture('twilio/inbound-sms.form'), secret: SECRETS.TWILIO_WEBHOOK_SECRET!, wrongSecret: 'nope',
+    source: 'twilio',
+    body: fixture('twilio/inbound-sms.form'),
+    secret: SECRETS.TWILIO_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
     sign: (body, secret) => ({
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioLib.getExpectedTwilioSignature(secret, `${PUBLIC_URL}/hooks/twilio`, Object.fromEntries(new URLSearchParams(body.toString('utf8')))),
+        'x-twilio-signature': twilioLib.getExpectedTwilioSignature(
+          secret,
+          `${PUBLIC_URL}/hooks/twilio`,
+          Object.fromEntries(new URLSearchParams(body.toString('utf8'))),
+        ),
       },
     }),
-    type: 'message.received', id: 'SM1f0e8ae6ade43cb3c0ce4525424e404f:received', sensitive: ['x-twilio-signature'], timestamped: false,
+    type: 'message.received',
+    id: 'SM1f0e8ae6ade43cb3c0ce4525424e404f:received',
+    sensitive: ['x-twilio-signature'],
+    timestamped: false,
   },
   {
-    source: 'standard-webhooks', body: fixture('standard-webhooks/invoice.paid.json'), secret: SECRETS.STANDARD_WEBHOOKS_WEBHOOK_SECRET!,
-    wrongSecret: 'whsec_d3JvbmctYnV0LWJhc2U2NC1rZXk=', sign: standardWebhooksSigner('webhook', swId),
-    type: 'invoice.paid', id: swId, sensitive: ['webhook-signature'], timestamped: true,
+    source: 'standard-webhooks',
+    body: fixture('standard-webhooks/invoice.paid.json'),
+    secret: SECRETS.STANDARD_WEBHOOKS_WEBHOOK_SECRET!,
+    wrongSecret: 'whsec_d3JvbmctYnV0LWJhc2U2NC1rZXk=',
+    sign: standardWebhooksSigner('webhook', swId),
+    type: 'invoice.paid',
+    id: swId,
+    sensitive: ['webhook-signature'],
+    timestamped: true,
   },
   {
-    source: 'svix', body: fixture('standard-webhooks/invoice.paid.json'), secret: SECRETS.SVIX_WEBHOOK_SECRET!,
-    wrongSecret: 'whsec_d3JvbmctYnV0LWJhc2U2NC1rZXk=', sign: standardWebhooksSigner('svix', svixId),
-    type: 'invoice.paid', id: svixId, sensitive: ['svix-signature'], timestamped: true,
+    source: 'svix',
+    body: fixture('standard-webhooks/invoice.paid.json'),
+    secret: SECRETS.SVIX_WEBHOOK_SECRET!,
+    wrongSecret: 'whsec_d3JvbmctYnV0LWJhc2U2NC1rZXk=',
+    sign: standardWebhooksSigner('svix', svixId),
+    type: 'invoice.paid',
+    id: svixId,
+    sensitive: ['svix-signature'],
+    timestamped: true,
   },
   {
-    source: 'zoom', body: fixture('zoom/meeting.started.json'), secret: SECRETS.ZOOM_WEBHOOK_SECRET!, wrongSecret: 'nope',
-    sign: presetSigner('zoom', 'zoom', 'application/json'), type: 'meeting.started', id: bodyHashId(fixture('zoom/meeting.started.json')),
-    sensitive: ['x-zm-signature'], timestamped: true,
+    source: 'zoom',
+    body: fixture('zoom/meeting.started.json'),
+    secret: SECRETS.ZOOM_WEBHOOK_SECRET!,
+    wrongSecret: 'nope',
+    sign: presetSigner('zoom', 'zoom', 'application/json'),
+    type: 'meeting.started',
+    id: bodyHashId(fixture('zoom/meeting.started.json')),
+    sensitive: ['x-zm-signature'],
+    timestamped: true,
   },
   {
-    source: 'discord', body: discordCommand, secret: discordPrivatePem, wrongSecret: otherDiscordPem,
-    sign: presetSigner('discord', 'discord', 'application/json'), type: 'APPLICATION_COMMAND', id: JSON.parse(discordCommand.toString()).id,
-    sensitive: ['x-signature-ed25519'], timestamped: true,
+    source: 'discord',
+    body: discordCommand,
+    secret: discordPrivatePem,
+    wrongSecret: otherDiscordPem,
+    sign: presetSigner('discord', 'discord', 'application/json'),
+    type: 'APPLICATION_COMMAND',
+    id: JSON.parse(discordCommand.toString()).id,
+    sensitive: ['x-signature-ed25519'],
+    timestamped: true,
   },
   {
-    source: 'alerts', body: alertBody, secret: SECRETS.ALERTS_SECRET!, wrongSecret: 'nope',
+    source: 'alerts',
+    body: alertBody,
+    secret: SECRETS.ALERTS_SECRET!,
+    wrongSecret: 'nope',
     sign: (body, secret) => ({
-      headers: { 'content-type': 'application/json', 'x-request-id': `req-${TAG}`, 'x-signature': `sha512=${createHmac('sha512', secret).update(body).digest('base64')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': `req-${TAG}`,
+        'x-signature': `sha512=${createHmac('sha512', secret).update(body).digest('base64')}`,
+      },
     }),
-    type: 'firing', id: `req-${TAG}`, sensitive: ['x-signature'], timestamped: false,
+    type: 'firing',
+    id: `req-${TAG}`,
+    sensitive: ['x-signature'],
+    timestamped: false,
   },
   {
-    source: 'tokened', body: Buffer.from('{"kind":"build.finished"}'), secret: SECRETS.TOKEN_SECRET!, wrongSecret: 'nope',
+    source: 'tokened',
+    body: Buffer.from('{"kind":"build.finished"}'),
+    secret: SECRETS.TOKEN_SECRET!,
+    wrongSecret: 'nope',
     sign: (_b, secret) => ({ headers: { 'content-type': 'application/json', 'x-api-token': secret } }),
-    type: 'build.finished', id: bodyHashId(Buffer.from('{"kind":"build.finished"}')), sensitive: ['x-api-token'], timestamped: false, bodyUnsigned: true,
+    type: 'build.finished',
+    id: bodyHashId(Buffer.from('{"kind":"build.finished"}')),
+    sensitive: ['x-api-token'],
+    timestamped: false,
+    bodyUnsigned: true,
   },
   {
-    source: 'basic', body: Buffer.from('<order><id>77</id></order>'), secret: SECRETS.BASIC_PASSWORD!, wrongSecret: 'nope',
+    source: 'basic',
+    body: Buffer.from('<order><id>77</id></order>'),
+    secret: SECRETS.BASIC_PASSWORD!,
+    wrongSecret: 'nope',
     sign: (_b, secret) => ({ headers: { 'content-type': 'application/xml', authorization: `Basic ${Buffer.from(`hook:${secret}`).toString('base64')}` } }),
-    type: 'webhook', id: bodyHashId(Buffer.from('<order><id>77</id></order>')), sensitive: ['authorization'], timestamped: false, bodyUnsigned: true,
+    type: 'webhook',
+    id: bodyHashId(Buffer.from('<order><id>77</id></order>')),
+    sensitive: ['authorization'],
+    timestamped: false,
+    bodyUnsigned: true,
   },
 ];
 
@@ -346,7 +461,9 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
       }
       const raw = JSON.stringify(input);
       assert.equal(raw.includes(c.secret), false, 'the secret is in the run input');
-      for (const v of Object.entries(signed.headers).filter(([k]) => c.sensitive.includes(k.toLowerCase())).map(([, v]) => v)) {
+      for (const v of Object.entries(signed.headers)
+        .filter(([k]) => c.sensitive.includes(k.toLowerCase()))
+        .map(([, v]) => v)) {
         assert.equal(raw.includes(v), false, 'a signature value is in the run input');
       }
       // The same delivery again is a duplicate.
@@ -369,10 +486,19 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
 
   test('rotation: a source whose secret is "old,new" accepts both and refuses a third (github, stripe)', async () => {
     const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', nonce: TAG }));
-    for (const [secret, status] of [['old-secret', 200], ['new-secret', 200], ['retired-secret', 401]] as const) {
+    for (const [secret, status] of [
+      ['old-secret', 200],
+      ['new-secret', 200],
+      ['retired-secret', 401],
+    ] as const) {
       const delivery = randomUUID();
       const res = await call(hf.url, '/hooks/gh-rotated', {
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': await octokitSign(secret, body.toString()) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': await octokitSign(secret, body.toString()),
+        },
         body,
       });
       assert.equal(res.status, status, `${secret}: ${res.text}`);
@@ -381,7 +507,11 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
         assert.equal(res.json.event.id, delivery);
       } else assert.match(res.json.error.message, /2 secrets tried/);
     }
-    for (const [secret, status] of [['whsec_old_1111', 200], ['whsec_new_2222', 200], ['whsec_other', 401]] as const) {
+    for (const [secret, status] of [
+      ['whsec_old_1111', 200],
+      ['whsec_new_2222', 200],
+      ['whsec_other', 401],
+    ] as const) {
       const evt = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: 'invoice.paid' }));
       const res = await call(hf.url, '/hooks/stripe-rotated', { headers: stripeSigner(evt, secret, new Date()).headers, body: evt });
       assert.equal(res.status, status, `${secret}: ${res.text}`);
@@ -394,7 +524,10 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
     const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
     const local = `${hf.url}/hooks/twilio`;
     const forLocal = twilioLib.getExpectedTwilioSignature(SECRETS.TWILIO_WEBHOOK_SECRET!, local, params);
-    const refused = await call(hf.url, '/hooks/twilio', { headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': forLocal }, body });
+    const refused = await call(hf.url, '/hooks/twilio', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': forLocal },
+      body,
+    });
     assert.equal(refused.status, 401, refused.text);
     // Twilio's JSON form: bodySHA256 in the signed URL (signed by the preset, checked with Twilio's library).
     const json = Buffer.from(JSON.stringify({ MessageSid: `SM${TAG}`, MessageStatus: 'sent' }));
@@ -455,7 +588,10 @@ describe('ingress presets over real HTTP (real Temporal)', () => {
     const res = await call(hf.url, '/hooks/discord', { headers: signed.headers, body });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json, { type: 1 });
-    const forged = await call(hf.url, '/hooks/discord', { headers: presetSigner('discord', 'discord', 'application/json')(body, otherDiscordPem, new Date()).headers, body });
+    const forged = await call(hf.url, '/hooks/discord', {
+      headers: presetSigner('discord', 'discord', 'application/json')(body, otherDiscordPem, new Date()).headers,
+      body,
+    });
     assert.equal(forged.status, 401);
   });
 
@@ -497,7 +633,11 @@ describe('presets with no secret configured', () => {
   }
 
   before(async () => {
-    hf = await startTestHookflow({ recipes: { 'x.yaml': `name: nosecret-${TAG}\non: { source: github, event: "*" }\nsteps:\n  - log: hi\n` }, env, roles: { ingress: true, worker: false } });
+    hf = await startTestHookflow({
+      recipes: { 'x.yaml': `name: nosecret-${TAG}\non: { source: github, event: "*" }\nsteps:\n  - log: hi\n` },
+      env,
+      roles: { ingress: true, worker: false },
+    });
   });
   after(async () => {
     await hf?.stop();
@@ -514,7 +654,10 @@ describe('presets with no secret configured', () => {
   ] as const) {
     test(`${source}: every request is refused 401 naming ${variable}`, async () => {
       // Even one carrying a plausible signature header: nothing can be checked without a secret.
-      const res = await call(hf.url, `/hooks/${source}`, { headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' }, body: '{"type":"x"}' });
+      const res = await call(hf.url, `/hooks/${source}`, {
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' },
+        body: '{"type":"x"}',
+      });
       assert.equal(res.status, 401, res.text);
       assert.equal(res.json.error.code, 'no_secret');
       assert.ok(res.json.error.message.includes(variable), res.json.error.message);

@@ -128,14 +128,21 @@ describe('long loops (real Temporal)', () => {
     const byItem = new Map<string, Set<string>>();
     for (const p of posted) byItem.set(p.path, (byItem.get(p.path) ?? new Set()).add(p.headers['idempotency-key'] ?? ''));
     assert.equal(byItem.size, 600, 'every item posted');
-    assert.ok([...byItem.values()].every((keys) => keys.size === 1), 'each item by one step (one Idempotency-Key)');
+    assert.ok(
+      [...byItem.values()].every((keys) => keys.size === 1),
+      'each item by one step (one Idempotency-Key)',
+    );
     assert.equal(byItem.get('/item/300')?.values().next().value, 'fanout/app/f-1/deliver[300].post');
     assert.ok(peak <= 20, `at most 20 at a time, saw ${peak}`);
     assert.equal(r.logs[0]?.message, 'posted 600', 'steps.deliver holds every iteration');
     const loop = r.steps.find((s) => s.kind === 'for_each')!;
     assert.match(loop.output ?? '', /600 iteration\(s\): 599 ok, 1 with a failed step/);
     const failed = r.steps.filter((s) => s.status === 'failed');
-    assert.deepEqual(failed.map((s) => s.path), ['deliver[7].post'], 'the failure is kept in the record');
+    assert.deepEqual(
+      failed.map((s) => s.path),
+      ['deliver[7].post'],
+      'the failure is kept in the record',
+    );
   });
 
   test('the histories of a chunked loop (the run and its chunks) replay deterministically against the current workflow code', async () => {

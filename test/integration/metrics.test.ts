@@ -199,7 +199,10 @@ describe('metrics and logs of a working hookflow', () => {
     assert.ok(sum > 0 && sum < 30, `sum of shop latencies ${sum} s`);
     // Buckets are cumulative: never decreasing.
     const buckets = samples.filter((s) => s.name === `${h}_bucket` && s.labels.source === 'shop').map((s) => s.value);
-    assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
+    assert.deepEqual(
+      buckets,
+      [...buckets].sort((a, b) => a - b),
+    );
   });
 
   test('hookflow_step_attempts_total counts each activity attempt by kind and outcome', () => {
@@ -240,19 +243,25 @@ describe('metrics and logs of a working hookflow', () => {
 
   test('a refused delivery is logged with its source, status and reason code', () => {
     const refused = lines.filter((l) => l.msg.startsWith('webhook refused') && l.source === 'locked');
-    assert.deepEqual(refused.map((l) => [l.status, l.code]), [
-      [401, 'bad_signature'],
-      [401, 'missing_signature'],
-    ]);
+    assert.deepEqual(
+      refused.map((l) => [l.status, l.code]),
+      [
+        [401, 'bad_signature'],
+        [401, 'missing_signature'],
+      ],
+    );
     assert.ok(!JSON.stringify(refused).includes('guess'), 'the wrong token must not be logged');
   });
 
-  test("each attempt of a step is one worker line with the workflow id, step path, attempt and status", () => {
+  test('each attempt of a step is one worker line with the workflow id, step path, attempt and status', () => {
     const steps = lines.filter((l) => l.workflowId === 'charge/shop/B-2' && l.step === 'capture' && l.kind === 'http');
-    assert.deepEqual(steps.map((l) => [l.msg, l.attempt, l.status]), [
-      ['step attempt failed; Temporal retries it', 1, 503],
-      ['step attempt succeeded', 2, 200],
-    ]);
+    assert.deepEqual(
+      steps.map((l) => [l.msg, l.attempt, l.status]),
+      [
+        ['step attempt failed; Temporal retries it', 1, 503],
+        ['step attempt succeeded', 2, 200],
+      ],
+    );
     for (const l of steps) assert.match(String(l.request), /^POST http:\/\/\S+\/charge$/, 'the line names the request it sent');
   });
 });

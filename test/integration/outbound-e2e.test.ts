@@ -47,12 +47,10 @@ describe('outbound policy on a real Temporal server', () => {
     const res = await postJson(`${hf.url}/hooks/app`, { type, id });
     assert.equal(res.status, 200);
     const wid = res.json.runs[0].workflowId as string;
-    const outcome = await (await startedRun(hf.client!.client, wid))
-      .result()
-      .then(
-        (r) => r as RunResult,
-        (e: unknown) => e as WorkflowFailedError,
-      );
+    const outcome = await (await startedRun(hf.client!.client, wid)).result().then(
+      (r) => r as RunResult,
+      (e: unknown) => e as WorkflowFailedError,
+    );
     return { wid, outcome };
   }
   const arrivals = (path: string) => sink.requests.filter((r) => r.path === path);
@@ -161,7 +159,10 @@ describe('worker SIGKILLed in the middle of a run', () => {
       keys.add(req.headers['idempotency-key'] ?? '');
       byPath.set(req.path, keys);
     }
-    assert.deepEqual([...byPath.keys()].sort(), [1, 2, 3, 4, 5, 6].map((n) => `/n/${n}`));
+    assert.deepEqual(
+      [...byPath.keys()].sort(),
+      [1, 2, 3, 4, 5, 6].map((n) => `/n/${n}`),
+    );
     for (const [path, keys] of byPath) {
       const n = path.split('/').pop();
       assert.deepEqual([...keys], [`${wid}/each[${Number(n) - 1}].call`], `${path} repeats carry one key`);

@@ -57,7 +57,11 @@ steps:
     const r = await resultOf<RunResult>(hfs[0]!.client!.client, 'fan/app/f-1', 60_000);
     assert.equal(r.status, 'completed', r.error);
     const got = sink.requests.filter((q) => q.path.startsWith('/item/'));
-    assert.deepEqual(got.map((q) => Number(q.path.split('/')[2])).sort((a, b) => a - b), items, 'each step delivered once');
+    assert.deepEqual(
+      got.map((q) => Number(q.path.split('/')[2])).sort((a, b) => a - b),
+      items,
+      'each step delivered once',
+    );
     // Temporal's limiter is a token bucket per task-queue partition (4 by default): the rate holds
     // across every worker, with a burst of about one second's worth on top. So in any window of t
     // seconds the sink sees at most rate·t plus that burst (never all 30 at once).

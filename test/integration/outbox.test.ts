@@ -31,7 +31,13 @@ steps:
 `,
       },
       // No SMTP_URL, no Twilio, no FCM: nothing could be sent for real.
-      env: { HOOKFLOW_OUTBOX: '1', HOOKFLOW_OUTBOX_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-outbox-')), 'outbox.jsonl'), SMTP_URL: '', TWILIO_ACCOUNT_SID: '', FCM_SERVICE_ACCOUNT_FILE: '' },
+      env: {
+        HOOKFLOW_OUTBOX: '1',
+        HOOKFLOW_OUTBOX_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'hookflow-outbox-')), 'outbox.jsonl'),
+        SMTP_URL: '',
+        TWILIO_ACCOUNT_SID: '',
+        FCM_SERVICE_ACCOUNT_FILE: '',
+      },
     });
   });
   after(async () => {
@@ -47,7 +53,10 @@ steps:
     assert.equal(sink.requests.length, 1, 'only the allowed host was called');
     assert.deepEqual(JSON.parse(sink.requests[0]!.body), { chat: true });
 
-    const box = (await (await fetch(`${hf.url}/api/console/outbox`)).json()) as { enabled: boolean; items: Array<{ kind: string; to: string; summary: string; workflowId: string }> };
+    const box = (await (await fetch(`${hf.url}/api/console/outbox`)).json()) as {
+      enabled: boolean;
+      items: Array<{ kind: string; to: string; summary: string; workflowId: string }>;
+    };
     assert.equal(box.enabled, true);
     const kinds = box.items.map((i) => i.kind).sort();
     assert.deepEqual(kinds, ['email', 'http', 'push', 'sms']);

@@ -61,13 +61,21 @@ describe('alert-escalation, 15 s to acknowledge', () => {
     await until(() => pagedAbout(a.name).length === 1, 'the page to Ana');
     const page = pagedAbout(a.name)[0]!;
     assert.equal(page.to, ANA);
-    assert.match(page.body, new RegExp(`^\\[critical\\] ${a.name} on checkout: p99 latency of POST /checkout above 2 s for 5 minutes\\. Acknowledge within 15s, or Ben is paged next\\. https://wiki\\.example\\.com/runbooks/checkout-latency$`));
+    assert.match(
+      page.body,
+      new RegExp(
+        `^\\[critical\\] ${a.name} on checkout: p99 latency of POST /checkout above 2 s for 5 minutes\\. Acknowledge within 15s, or Ben is paged next\\. https://wiki\\.example\\.com/runbooks/checkout-latency$`,
+      ),
+    );
     const ack = await h.send('monitoring', a.ack);
     assert.equal(ack.event.type, 'ack');
     const r = await h.result(wid);
     assert.equal(r.status, 'completed', r.error);
     assert.deepEqual({ outcome: r.vars.outcome, by: r.vars.answered_while_paging }, { outcome: 'ack', by: 'Ana' });
-    assert.deepEqual(pagedAbout(a.name).map((m) => m.to), [ANA]);
+    assert.deepEqual(
+      pagedAbout(a.name).map((m) => m.to),
+      [ANA],
+    );
   });
 
   test('silence escalates to the next person; an ack for another alert does not count; their ack ends it', async () => {
@@ -83,7 +91,10 @@ describe('alert-escalation, 15 s to acknowledge', () => {
     await h.send('monitoring', a.ack);
     const r = await h.result(wid);
     assert.equal(r.status, 'completed', r.error);
-    assert.deepEqual(pagedAbout(a.name).map((m) => m.to), [ANA, BEN]);
+    assert.deepEqual(
+      pagedAbout(a.name).map((m) => m.to),
+      [ANA, BEN],
+    );
     assert.equal(r.vars.answered_while_paging, 'Ben');
   });
 
@@ -95,7 +106,10 @@ describe('alert-escalation, 15 s to acknowledge', () => {
     const r = await h.result(wid);
     assert.equal(r.status, 'completed', r.error);
     const texts = pagedAbout(a.name);
-    assert.deepEqual(texts.map((m) => m.to), [ANA, ANA]);
+    assert.deepEqual(
+      texts.map((m) => m.to),
+      [ANA, ANA],
+    );
     assert.equal(texts[1]!.body, `RESOLVED: ${a.name} on checkout. No action needed.`);
     assert.equal(r.vars.outcome, 'resolved');
   });
@@ -124,7 +138,10 @@ describe('alert-escalation, 2 s to acknowledge', () => {
     assert.equal(r.status, 'failed');
     assert.equal(r.error, `nobody acknowledged ${a.name} (${a.id}) after paging Ana, Ben, Chloe`);
     const pages = pagedAbout(a.name);
-    assert.deepEqual(pages.map((m) => m.to), [ANA, BEN, CHLOE]);
+    assert.deepEqual(
+      pages.map((m) => m.to),
+      [ANA, BEN, CHLOE],
+    );
     assert.match(pages[1]!.body, /Acknowledge within 2s, or Chloe is paged next\./);
     assert.match(pages[2]!.body, /Acknowledge within 2s; you are the last on call\./);
     assert.equal(r.steps.filter((s) => s.kind === 'wait_for' && /^timed out/.test(s.output ?? '')).length, 3);

@@ -47,21 +47,27 @@ describe('github-to-chat', () => {
   test('a push is posted to both chats', async () => {
     assert.deepEqual(await deliver('push', 'providers/github'), {
       runs: 1,
-      slack: { text: '<https://github.com/octocat/hello-world/compare/6113728f27ae...0d1a26e67d8f|octocat pushed 1 commit(s) to octocat/hello-world:main>\nFix the README link' },
+      slack: {
+        text: '<https://github.com/octocat/hello-world/compare/6113728f27ae...0d1a26e67d8f|octocat pushed 1 commit(s) to octocat/hello-world:main>\nFix the README link',
+      },
       discord: {
         username: 'GitHub',
-        content: '**[octocat pushed 1 commit(s) to octocat/hello-world:main](<https://github.com/octocat/hello-world/compare/6113728f27ae...0d1a26e67d8f>)**\nFix the README link',
+        content:
+          '**[octocat pushed 1 commit(s) to octocat/hello-world:main](<https://github.com/octocat/hello-world/compare/6113728f27ae...0d1a26e67d8f>)**\nFix the README link',
       },
     });
   });
 
   test('an opened and a merged pull request are posted; one closed unmerged starts nothing', async () => {
     const opened = await deliver('pull_request-opened');
-    assert.deepEqual(opened.slack, { text: '<https://github.com/octocat/hello-world/pull/42|monalisa opened pull request #42 in octocat/hello-world>\nAdd a dark theme to the docs site' });
+    assert.deepEqual(opened.slack, {
+      text: '<https://github.com/octocat/hello-world/pull/42|monalisa opened pull request #42 in octocat/hello-world>\nAdd a dark theme to the docs site',
+    });
     const merged = await deliver('pull_request-merged');
     assert.deepEqual(merged.discord, {
       username: 'GitHub',
-      content: '**[octocat merged pull request #42 in octocat/hello-world](<https://github.com/octocat/hello-world/pull/42>)**\nAdd a dark theme to the docs site',
+      content:
+        '**[octocat merged pull request #42 in octocat/hello-world](<https://github.com/octocat/hello-world/pull/42>)**\nAdd a dark theme to the docs site',
     });
     const before = [slack.requests.length, discord.requests.length];
     assert.deepEqual(await deliver('pull_request-closed'), { runs: 0 });

@@ -102,14 +102,26 @@ export async function startRecipes(opts: {
 }
 
 /** Runs the real CLI: `node bin/hookflow.mjs send …`, with the webhook secrets in its environment; the answer as JSON. */
-export async function hookflowSend(url: string, source: string, file: string, headers: Record<string, string>, env: Record<string, string>): Promise<IngressReply> {
+export async function hookflowSend(
+  url: string,
+  source: string,
+  file: string,
+  headers: Record<string, string>,
+  env: Record<string, string>,
+): Promise<IngressReply> {
   const { status, body } = await hookflowSendRaw(url, source, file, headers, env);
   assert.match(status, /^200 /, `hookflow send ${source}: ${status}\n${body}`);
   return JSON.parse(body) as IngressReply;
 }
 
 /** The same, for an answer that is not hookflow's JSON (a recipe's `respond`): its status line and body. */
-export async function hookflowSendRaw(url: string, source: string, file: string, headers: Record<string, string>, env: Record<string, string>): Promise<{ status: string; body: string }> {
+export async function hookflowSendRaw(
+  url: string,
+  source: string,
+  file: string,
+  headers: Record<string, string>,
+  env: Record<string, string>,
+): Promise<{ status: string; body: string }> {
   const args = ['bin/hookflow.mjs', 'send', source, file, '--url', url];
   for (const [k, v] of Object.entries(headers)) args.push('--header', `${k}: ${v}`);
   const child = spawn(process.execPath, args, {

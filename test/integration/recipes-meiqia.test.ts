@@ -56,7 +56,11 @@ describe('meiqia-crm-sync', () => {
 
   test('the five events: create, update, anonymous conversation skipped, close (recorded + summary emailed), delete', async () => {
     assert.deepEqual((await deliver(fixture('providers', 'meiqia', 'client.created.json'), 'client.created')).map(call), [
-      ['POST', '/api/contacts', { id: 'crm-10442', name: '王小明', phone: '+8613800138000', email: 'xiaoming.wang@example.com', company: '', source: 'meiqia/web' }],
+      [
+        'POST',
+        '/api/contacts',
+        { id: 'crm-10442', name: '王小明', phone: '+8613800138000', email: 'xiaoming.wang@example.com', company: '', source: 'meiqia/web' },
+      ],
     ]);
 
     assert.deepEqual((await deliver(fixture('meiqia', 'client.updated.json'), 'client.updated')).map(call), [
@@ -71,7 +75,14 @@ describe('meiqia-crm-sync', () => {
       [
         'PUT',
         '/api/contacts/crm-10442/activities/meiqia-4872301',
-        { type: 'chat', status: 'closed', agent: '李娜', summary: '顾客咨询企业版价格，已发送报价单，约定周五回访。', started_at: '2021-09-26T17:40:02+08:00', ended_at: '2021-09-26T18:11:47+08:00' },
+        {
+          type: 'chat',
+          status: 'closed',
+          agent: '李娜',
+          summary: '顾客咨询企业版价格，已发送报价单，约定周五回访。',
+          started_at: '2021-09-26T17:40:02+08:00',
+          ended_at: '2021-09-26T18:11:47+08:00',
+        },
       ],
       ['GET', '/api/contacts/crm-10442', null],
     ]);

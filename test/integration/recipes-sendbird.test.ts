@@ -109,19 +109,25 @@ describe('sendbird-digest', () => {
   test('a burst of three messages plus a retry: the offline member gets one SMS and one email with all three', async () => {
     const m = message();
     const texts = [m.text, `${m.text} (2)`, `${m.text} (3)`];
-    const bodies = texts.map((text, i) => JSON.stringify({ ...m.body, payload: { ...m.body.payload, message: text, message_id: m.body.payload.message_id * 10 + i } }));
+    const bodies = texts.map((text, i) =>
+      JSON.stringify({ ...m.body, payload: { ...m.body.payload, message: text, message_id: m.body.payload.message_id * 10 + i } }),
+    );
     // Signed as Sendbird signs (hex HMAC-SHA256 of the body with the master API token), posted
     // straight away: a burst comes faster than `hookflow send` processes start.
     const post = async (body: string): Promise<IngressReply> => {
       const signature = createHmac('sha256', SENDBIRD_TOKEN).update(body).digest('hex');
-      const res = await fetch(`${h.hf.url}/hooks/sendbird`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sendbird-signature': signature }, body });
+      const res = await fetch(`${h.hf.url}/hooks/sendbird`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-sendbird-signature': signature },
+        body,
+      });
       assert.equal(res.status, 200);
       return (await res.json()) as IngressReply;
     };
     const wid = onlyRun(await post(bodies[0]!), 'sendbird-digest');
     await post(bodies[1]!);
     const retry = await post(bodies[1]!);
-    assert.equal(retry.runs[0]?.duplicate, true, 'Sendbird\'s retry of a delivery is a duplicate');
+    assert.equal(retry.runs[0]?.duplicate, true, "Sendbird's retry of a delivery is a duplicate");
     await post(bodies[2]!);
 
     const r = await h.result(wid);
@@ -130,7 +136,10 @@ describe('sendbird-digest', () => {
     assert.equal(sms.length, 1);
     assert.equal(sms[0]!.body, `3 new in ${m.channelName}:\n${texts.map((t) => `Jay: ${t}`).join('\n')}`);
     const mails = mailsAbout(m.channelName);
-    assert.deepEqual(mails.map((x) => x.to), [['young@example.com']]);
+    assert.deepEqual(
+      mails.map((x) => x.to),
+      [['young@example.com']],
+    );
     assert.equal(mails[0]!.subject, `3 new messages in ${m.channelName}`);
     for (const text of texts) assert.ok((mails[0]!.text ?? '').includes(`Jay: ${text}`), text);
     assert.equal(twilio.messages.filter((x) => x.to === '+15005550006' && x.body.includes(m.channelName)).length, 0, 'the sender wrote them all');
@@ -153,7 +162,10 @@ describe('sendbird-notify-members', () => {
 
     const lookups = presence.requests.slice(lookupsBefore);
     assert.deepEqual(lookups.map((q) => q.path).sort(), ['/v3/users/ana', '/v3/users/kim', '/v3/users/young']);
-    assert.ok(lookups.every((q) => q.headers['api-token'] === API_TOKEN), 'the API token from HOOKFLOW_SECRET_SENDBIRD_API_TOKEN');
+    assert.ok(
+      lookups.every((q) => q.headers['api-token'] === API_TOKEN),
+      'the API token from HOOKFLOW_SECRET_SENDBIRD_API_TOKEN',
+    );
 
     const sms = smsTo('+15005550009', m.text);
     assert.equal(sms.length, 1);
@@ -161,7 +173,10 @@ describe('sendbird-notify-members', () => {
     assert.equal(sms[0]!.from, '+15005550006');
 
     const mails = mailsAbout(m.channelName);
-    assert.deepEqual(mails.map((x) => x.to), [['young@example.com']]);
+    assert.deepEqual(
+      mails.map((x) => x.to),
+      [['young@example.com']],
+    );
     assert.equal(mails[0]!.subject, `New message from Jay in ${m.channelName}`);
     assert.match(mails[0]!.text ?? '', new RegExp(m.text.replace(/[?#]/g, '\\$&')));
 
@@ -172,7 +187,11 @@ describe('sendbird-notify-members', () => {
 
     const pushes = push.messages.filter((x) => (x.json as { title?: string } | undefined)?.title === `Jay in ${m.channelName}`);
     assert.equal(pushes.length, 1);
-    assert.deepEqual(pushes[0]!.json, { title: `Jay in ${m.channelName}`, body: m.text, data: { channel_url: m.channelUrl, message_id: m.body.payload.message_id } });
+    assert.deepEqual(pushes[0]!.json, {
+      title: `Jay in ${m.channelName}`,
+      body: m.text,
+      data: { channel_url: m.channelUrl, message_id: m.body.payload.message_id },
+    });
 
     assert.equal(smsTo('+15005550006', m.text).length, 0, 'the sender is not notified');
   });
@@ -186,7 +205,10 @@ describe('sendbird-notify-members', () => {
     assert.equal(sms?.status, 'failed');
     assert.match(sms?.error ?? '', /21211/);
     assert.equal(sms?.attempts, 1, 'an invalid number is not retried');
-    assert.deepEqual(mailsAbout(m.channelName).map((x) => x.to), [['young@example.com']]);
+    assert.deepEqual(
+      mailsAbout(m.channelName).map((x) => x.to),
+      [['young@example.com']],
+    );
   });
 });
 
@@ -235,7 +257,10 @@ describe('sendbird-email-unread', () => {
       const r = await h.result(wid);
       assert.equal(r.status, 'completed', r.error);
       const mails = mailsAbout(m.channelName);
-      assert.deepEqual(mails.map((x) => x.to), [['young@example.com']]);
+      assert.deepEqual(
+        mails.map((x) => x.to),
+        [['young@example.com']],
+      );
       assert.equal(mails[0]!.subject, `Unread message from Jay in ${m.channelName}`);
       assert.ok(Date.now() - smsAt >= 3000, `the email came ${Date.now() - smsAt} ms after the SMS, before the 4 s wait was over`);
       const wait = r.steps.find((s) => s.kind === 'wait_for');

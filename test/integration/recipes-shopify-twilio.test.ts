@@ -59,7 +59,10 @@ describe('shopify-order-fulfilment', () => {
         { sku: 'IPOD2008BLACK', quantity: 1 },
       ],
     });
-    assert.deepEqual(r.logs.map((l) => l.message), ['order #9999 → shipment shp_5521']);
+    assert.deepEqual(
+      r.logs.map((l) => l.message),
+      ['order #9999 → shipment shp_5521'],
+    );
   });
 
   test('the warehouse refusing an order (422) fails the run at once with its answer', async () => {
@@ -111,7 +114,10 @@ describe('twilio-sms-auto-reply', () => {
   test('an incoming SMS is answered with TwiML, and its run records the conversation', async () => {
     const reply = await h.sendRaw('twilio', fixture('providers', 'twilio', 'inbound-sms.form'));
     assert.match(reply.status, /^200 /);
-    assert.equal(reply.body, '<Response><Message>Thanks for your message! We will get back to you within one business day. Reply HOURS for our opening hours.</Message></Response>');
+    assert.equal(
+      reply.body,
+      '<Response><Message>Thanks for your message! We will get back to you within one business day. Reply HOURS for our opening hours.</Message></Response>',
+    );
     const sid = new URLSearchParams(inbound).get('MessageSid');
     const r = await h.result(`twilio-sms-auto-reply/twilio/${sid}:received`);
     assert.equal(r.status, 'completed', r.error);

@@ -18,13 +18,19 @@ describe('slack-weather-command and run-failed-alert', () => {
   before(async () => {
     api = await startSink({
       fallback: (req) => {
-        if (req.path === '/forecast') return req.query.get('zip') === '00000' ? { status: 404, body: { error: 'no such zip' } } : { status: 200, body: { summary: `Sunny at ${req.query.get('zip')}` } };
+        if (req.path === '/forecast')
+          return req.query.get('zip') === '00000'
+            ? { status: 404, body: { error: 'no such zip' } }
+            : { status: 200, body: { summary: `Sunny at ${req.query.get('zip')}` } };
         return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
       },
     });
     smtp = await startSmtp();
     h = await startRecipes({
-      recipes: recipeFiles('slack-weather-command.yaml', ['run-failed-alert.yaml', { on_call_email: 'ops@example.test', temporal_ui: 'http://ui.test/workflows' }]),
+      recipes: recipeFiles('slack-weather-command.yaml', [
+        'run-failed-alert.yaml',
+        { on_call_email: 'ops@example.test', temporal_ui: 'http://ui.test/workflows' },
+      ]),
       env: {
         SLACK_WEBHOOK_SECRET: 'slack-signing-secret-for-tests',
         HOOKFLOW_SECRET_WEATHER_API_URL: api.url,
@@ -60,7 +66,10 @@ describe('slack-weather-command and run-failed-alert', () => {
     assert.match(reply.status, /^200 /, 'the sender is answered whatever the run does later');
     const alert = await eventually(() => api.requests.find((r) => r.path === '/services/alerts'), 60_000, 'the alert in Slack');
     const text = (JSON.parse(alert.body) as { text: string }).text;
-    assert.match(text, /^:rotating_light: <http:\/\/ui\.test\/workflows\/slack-weather-command%2Fslack%2Ftrig-2\|slack-weather-command failed at step forecast after 1 attempt\(s\): .*404/);
+    assert.match(
+      text,
+      /^:rotating_light: <http:\/\/ui\.test\/workflows\/slack-weather-command%2Fslack%2Ftrig-2\|slack-weather-command failed at step forecast after 1 attempt\(s\): .*404/,
+    );
     const mail = await eventually(() => smtp.messages.find((m) => m.subject === 'hookflow: slack-weather-command failed'), 30_000, 'the alert email');
     assert.deepEqual(mail.to, ['ops@example.test']);
     assert.match(mail.text ?? '', /Run: slack-weather-command\/slack\/trig-2/);

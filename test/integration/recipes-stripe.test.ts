@@ -76,7 +76,7 @@ describe('stripe recipes, invoice.paid awaited for 90 s', () => {
     assert.match(mails[0]!.text ?? '', /Date: +2024-04-15T09:20:00\.000Z/);
   });
 
-  test('invoice.payment_failed → SMS now; its invoice.paid arrives (after another invoice\'s) → no reminder email', async () => {
+  test("invoice.payment_failed → SMS now; its invoice.paid arrives (after another invoice's) → no reminder email", async () => {
     const inv = invoiceEvents();
     const smsBefore = twilio.messages.length;
     const wid = onlyRun(await h.send('stripe', payloadFile(inv.failed)), 'stripe-invoice-dunning');
@@ -92,7 +92,10 @@ describe('stripe recipes, invoice.paid awaited for 90 s', () => {
     const r = await h.result(wid);
     assert.equal(r.status, 'completed', r.error);
     assert.equal(r.steps.find((s) => s.kind === 'wait_for')?.output, `received invoice.paid ${inv.paid.id}`);
-    assert.deepEqual(r.logs.map((l) => l.message), [`invoice ${inv.invoiceId} was paid (${inv.paid.id}): no reminder needed`]);
+    assert.deepEqual(
+      r.logs.map((l) => l.message),
+      [`invoice ${inv.invoiceId} was paid (${inv.paid.id}): no reminder needed`],
+    );
     assert.equal(mailsFor(inv.number).length, 0);
   });
 

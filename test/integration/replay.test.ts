@@ -12,7 +12,8 @@ import { start as startSink } from '../helpers/http-sink.js';
 
 test('replay starts a new run on the same event with the current recipe, marked as a replay', async () => {
   const sink = await startSink();
-  const recipe = (tag: string) => `name: relay\non: { source: ops, event: deploy }\nsteps:\n  - id: post\n    http: { method: POST, url: "${sink.url}/${tag}", json: { id: "{{ event.id }}" } }\n`;
+  const recipe = (tag: string) =>
+    `name: relay\non: { source: ops, event: deploy }\nsteps:\n  - id: post\n    http: { method: POST, url: "${sink.url}/${tag}", json: { id: "{{ event.id }}" } }\n`;
   const hf = await startTestHookflow({
     recipes: { 'sources.yaml': unsignedSource('ops', 'kind'), 'relay.yaml': recipe('v1') },
   });
@@ -32,7 +33,10 @@ test('replay starts a new run on the same event with the current recipe, marked 
     if (!replayId) throw new Error('no replay id printed');
     const r = await resultOf<RunResult>(hf.client!.client, replayId);
     assert.equal(r.status, 'completed');
-    assert.deepEqual(sink.requests.map((q) => q.path), ['/v1', '/v2']);
+    assert.deepEqual(
+      sink.requests.map((q) => q.path),
+      ['/v1', '/v2'],
+    );
     assert.deepEqual(JSON.parse(sink.requests[1]!.body), { id: 'r1' });
     const desc = await hf.client!.client.workflow.getHandle(replayId).describe();
     assert.equal((await desc.memo)?.replay_of, original);

@@ -83,7 +83,10 @@ describe('request log: every request recorded, read and replayed (real Temporal)
     const { json } = await get('/api/requests?limit=50');
     const byId = new Map<string, any>(json.requests.map((r: any) => [r.id, r]));
     assert.equal(byId.get(ids.accepted!)?.verdict, 'accepted');
-    assert.deepEqual(byId.get(ids.accepted!)?.runs.map((r: any) => [r.workflowId, r.state]), [['ship/orders/o-1', 'started']]);
+    assert.deepEqual(
+      byId.get(ids.accepted!)?.runs.map((r: any) => [r.workflowId, r.state]),
+      [['ship/orders/o-1', 'started']],
+    );
     assert.equal(byId.get(ids.accepted!)?.runs[0].url, 'http://temporal-ui.test:8080/namespaces/default/workflows/ship%2Forders%2Fo-1');
     assert.equal(byId.get(ids.duplicate!)?.verdict, 'duplicate');
     assert.equal(byId.get(ids.noMatch!)?.verdict, 'no_match');
@@ -112,7 +115,14 @@ describe('request log: every request recorded, read and replayed (real Temporal)
     assert.equal(json.headers['x-trace'], 'kept');
     assert.equal(json.headers['x-signature'], undefined, 'the signature header is not stored');
     assert.deepEqual(JSON.parse(json.body.data), { type: 'order.paid', id: 'o-1' });
-    assert.deepEqual(json.explanation.map((e: any) => [e.recipe, e.matched]), [['flaky', false], ['ship', true]], 'the recipes of the source, in file order');
+    assert.deepEqual(
+      json.explanation.map((e: any) => [e.recipe, e.matched]),
+      [
+        ['flaky', false],
+        ['ship', true],
+      ],
+      'the recipes of the source, in file order',
+    );
     assert.match(json.explanation[0].reason, /order\.paid/);
 
     const tok = (await get(`/api/requests/${ids.tokened}`)).json;
@@ -150,16 +160,25 @@ describe('request log: every request recorded, read and replayed (real Temporal)
     const dry = await post('/api/replay', { source: 'orders', dry_run: true });
     assert.equal(dry.status, 200);
     assert.deepEqual(dry.json.items.map((i: any) => i.event.id).sort(), ['o-1', 'o-4']);
-    const failed = await eventually(async () => {
-      const res = await post('/api/replay', { source: 'orders', failed: true, dry_run: true });
-      return res.json.count === 1 ? res : undefined;
-    }, 20_000, 'Temporal visibility to list the failed run');
-    assert.deepEqual(failed.json.items.map((i: any) => [i.event.id, i.recipes]), [['o-4', ['flaky']]]);
+    const failed = await eventually(
+      async () => {
+        const res = await post('/api/replay', { source: 'orders', failed: true, dry_run: true });
+        return res.json.count === 1 ? res : undefined;
+      },
+      20_000,
+      'Temporal visibility to list the failed run',
+    );
+    assert.deepEqual(
+      failed.json.items.map((i: any) => [i.event.id, i.recipes]),
+      [['o-4', ['flaky']]],
+    );
     const real = await post('/api/replay', { source: 'orders', failed: true });
     assert.equal(real.status, 202);
     const wid: string = real.json.items[0].replay.runs[0].workflowId;
     assert.match(wid, /^flaky\/orders\/o-4\/replay-/);
-    await assert.rejects(resultOf(hf.client!.client, wid), (err: Error) => /the warehouse said no to o-4/.test(String((err.cause as Error | undefined)?.message)));
+    await assert.rejects(resultOf(hf.client!.client, wid), (err: Error) =>
+      /the warehouse said no to o-4/.test(String((err.cause as Error | undefined)?.message)),
+    );
   });
 
   test('the CLI: hookflow requests, requests show and replay --request against the running hookflow', async () => {
@@ -176,7 +195,9 @@ describe('request log: every request recorded, read and replayed (real Temporal)
     assert.match(show.stdout, /ship\/orders\/o-1\s+started/);
     const replay = await run(process.execPath, ['bin/hookflow.mjs', 'replay', '--request', ids.accepted!], { env });
     assert.match(replay.stdout, /replayed \S+ → ship\/orders\/o-1\/replay-\S+ \(queued\)/);
-    const bad = await run(process.execPath, ['bin/hookflow.mjs', 'requests'], { env: { ...env, HOOKFLOW_ADMIN_TOKEN: 'nope' } }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, ['bin/hookflow.mjs', 'requests'], { env: { ...env, HOOKFLOW_ADMIN_TOKEN: 'nope' } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.equal((bad as { code: number }).code, 1);
     assert.match((bad as { stderr: string }).stderr, /401 unauthorized/);
   });

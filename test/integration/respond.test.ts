@@ -53,7 +53,11 @@ describe('respond (real Temporal)', () => {
   });
 
   test('an answer from the event alone: TwiML with content-type text/xml, at once; the run still runs', async () => {
-    const res = await fetch(`${hf.url}/hooks/app`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'sms', id: 's-1', text: 'hi' }) });
+    const res = await fetch(`${hf.url}/hooks/app`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'sms', id: 's-1', text: 'hi' }),
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/xml/);
     assert.equal(await res.text(), '<Response><Message>Got hi</Message></Response>');

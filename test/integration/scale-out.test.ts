@@ -11,7 +11,18 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { RunResult } from '../../src/core/types.js';
-import { eventually, freePort, postJson, recipesDir, temporalAddress, uniqueTaskQueue, unsignedSource, resultOf, startedRun, journalFile } from '../helpers/hookflow.js';
+import {
+  eventually,
+  freePort,
+  postJson,
+  recipesDir,
+  temporalAddress,
+  uniqueTaskQueue,
+  unsignedSource,
+  resultOf,
+  startedRun,
+  journalFile,
+} from '../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../helpers/http-sink.js';
 import { spawnHookflow, waitForOutput, type Proc } from '../helpers/processes.js';
 
@@ -141,7 +152,11 @@ describe('hookflow serve + two hookflow worker processes', () => {
     procs.push(...workers);
     await Promise.all(workers.map((w) => waitForOutput(w, /polling task queue/)));
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
-    await eventually(async () => (((await (await fetch(`${base}/healthz`)).json()) as { temporal: { ok: boolean } }).temporal.ok ? true : undefined), 30_000, '/healthz to see the workers poll');
+    await eventually(
+      async () => (((await (await fetch(`${base}/healthz`)).json()) as { temporal: { ok: boolean } }).temporal.ok ? true : undefined),
+      30_000,
+      '/healthz to see the workers poll',
+    );
 
     const N = 10;
     const ids = [early];
@@ -151,7 +166,10 @@ describe('hookflow serve + two hookflow worker processes', () => {
       ids.push(r.json.runs[0].workflowId);
     }
     const results = await Promise.all(ids.map((id) => resultOf<RunResult>(client, id)));
-    assert.deepEqual(results.map((r) => r.status), ids.map(() => 'completed'));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ids.map(() => 'completed'),
+    );
     assert.equal(fast.requests.length, N + 1);
     assert.deepEqual(new Set(fast.requests.map((r) => r.path)), new Set(['/ping/early', ...Array.from({ length: N }, (_, i) => `/ping/p${i}`)]));
 
@@ -166,7 +184,10 @@ describe('hookflow serve + two hookflow worker processes', () => {
       }
     }
     for (const who of ran.keys()) assert.ok(identities.has(who), `activity ran on ${who}, which is not one of the workers ${[...identities].join(', ')}`);
-    assert.equal([...ran.values()].reduce((a, b) => a + b, 0), N + 1);
+    assert.equal(
+      [...ran.values()].reduce((a, b) => a + b, 0),
+      N + 1,
+    );
     const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const okAttempts = Number(/hookflow_step_attempts_total\{kind="http",outcome="ok"\} (\d+)/.exec(scrape)?.[1] ?? 0);
     assert.equal(okAttempts, ran.get(`${workers[0]!.pid}@${hostname()}`) ?? 0, 'the worker counts the attempts it ran');
@@ -179,7 +200,11 @@ describe('hookflow serve + two hookflow worker processes', () => {
     const handle = await startedRun(client, r.json.runs[0].workflowId as string);
     await eventually(() => (slow.calls.length === 1 ? true : undefined), 30_000, 'the slow sink to be called');
 
-    const pending = await eventually(async () => (await handle.describe()).raw.pendingActivities?.[0]?.lastWorkerIdentity || undefined, 10_000, 'the pending activity');
+    const pending = await eventually(
+      async () => (await handle.describe()).raw.pendingActivities?.[0]?.lastWorkerIdentity || undefined,
+      10_000,
+      'the pending activity',
+    );
     const busy = workers.find((w) => pending === `${w.pid}@${hostname()}`);
     assert.ok(busy, `the activity runs on ${pending}, not on a worker of this test`);
     const sigtermAt = Date.now();
@@ -235,11 +260,15 @@ describe('hookflow serve + two hookflow worker processes', () => {
     const half = Math.floor(body.length / 2);
     let sendRest = (): void => {};
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(`${base}/hooks/app`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = http.request(
+        `${base}/hooks/app`,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, half));
       // The rest of the body goes once serve is stopping.

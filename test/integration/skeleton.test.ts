@@ -112,16 +112,21 @@ describe('webhook → durable run → outbound http (real Temporal)', () => {
     const found = await eventually(
       async () => {
         const ids: string[] = [];
-        for await (const w of hf.client!.client.workflow.list({ query: `HookflowRecipe = "alert-to-chat" AND HookflowEvent = "firing"` })) ids.push(w.workflowId);
+        for await (const w of hf.client!.client.workflow.list({ query: `HookflowRecipe = "alert-to-chat" AND HookflowEvent = "firing"` }))
+          ids.push(w.workflowId);
         return ids.includes('alert-to-chat/alerts/delivery-1') ? ids : undefined;
       },
       15_000,
       'the visibility query to list the run',
     );
     // The query filters on the attributes: a value the run does not carry leaves it out.
-    assert.ok(found.every((id) => id.startsWith('alert-to-chat/')), `the query listed runs of another recipe: ${found.join(', ')}`);
+    assert.ok(
+      found.every((id) => id.startsWith('alert-to-chat/')),
+      `the query listed runs of another recipe: ${found.join(', ')}`,
+    );
     const others: string[] = [];
-    for await (const w of hf.client!.client.workflow.list({ query: `HookflowRecipe = "alert-to-chat" AND HookflowEvent = "resolved"` })) others.push(w.workflowId);
+    for await (const w of hf.client!.client.workflow.list({ query: `HookflowRecipe = "alert-to-chat" AND HookflowEvent = "resolved"` }))
+      others.push(w.workflowId);
     assert.ok(!others.includes('alert-to-chat/alerts/delivery-1'), `a query for another event lists the run: ${others.join(', ')}`);
   });
 

@@ -25,7 +25,11 @@ steps:
 
 /** Runs the CLI; `env` is added to this process's environment, or replaces it with `{ whole: true }`. */
 function hookflow(args: string[], env: Record<string, string | undefined> = {}, opts: { whole?: boolean } = {}) {
-  const r = spawnSync(process.execPath, ['bin/hookflow.mjs', ...args], { encoding: 'utf8', env: opts.whole ? env : { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/hookflow.mjs', ...args], {
+    encoding: 'utf8',
+    env: opts.whole ? env : { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,17 +76,36 @@ describe('ports checked before anything starts', () => {
       return true;
     });
     const ui = loadConfig(startEnv({ PORT: '0', HOOKFLOW_TEMPORAL_PORT: String(await freePort()), HOOKFLOW_TEMPORAL_UI_PORT: String(busy) }), process.cwd());
-    await assert.rejects(startHookflow(ui, { roles: { ingress: true, worker: true }, logger: createLogger({ LOG_LEVEL: 'silent' }) }), /port \d+ \(the Temporal UI of the embedded dev server\) is taken.*HOOKFLOW_TEMPORAL_UI_PORT/);
+    await assert.rejects(
+      startHookflow(ui, { roles: { ingress: true, worker: true }, logger: createLogger({ LOG_LEVEL: 'silent' }) }),
+      /port \d+ \(the Temporal UI of the embedded dev server\) is taken.*HOOKFLOW_TEMPORAL_UI_PORT/,
+    );
   });
 
   test('the ingress PORT taken: refused before Temporal is touched', async () => {
-    const config = loadConfig({ ...process.env, PORT: String(busy), HOST: '127.0.0.1', RECIPES_DIR: recipesDir(RECIPES), HOOKFLOW_JOURNAL_URL: journalFile(), TEMPORAL_ADDRESS: '127.0.0.1:1' }, process.cwd());
-    await assert.rejects(startHookflow(config, { roles: { ingress: true, worker: false }, logger: createLogger({ LOG_LEVEL: 'silent' }) }), new RegExp(`PORT ${busy} on 127\\.0\\.0\\.1 \\(the webhook ingress\\) is taken.*set PORT to a free port`));
+    const config = loadConfig(
+      {
+        ...process.env,
+        PORT: String(busy),
+        HOST: '127.0.0.1',
+        RECIPES_DIR: recipesDir(RECIPES),
+        HOOKFLOW_JOURNAL_URL: journalFile(),
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+      },
+      process.cwd(),
+    );
+    await assert.rejects(
+      startHookflow(config, { roles: { ingress: true, worker: false }, logger: createLogger({ LOG_LEVEL: 'silent' }) }),
+      new RegExp(`PORT ${busy} on 127\\.0\\.0\\.1 \\(the webhook ingress\\) is taken.*set PORT to a free port`),
+    );
   });
 
   test('HOOKFLOW_TEMPORAL_PORT that is not a port is refused', async () => {
     const config = loadConfig(startEnv({ PORT: '0', HOOKFLOW_TEMPORAL_PORT: 'seventy' }), process.cwd());
-    await assert.rejects(startHookflow(config, { roles: { ingress: true, worker: true }, logger: createLogger({ LOG_LEVEL: 'silent' }) }), /HOOKFLOW_TEMPORAL_PORT=seventy is not a port number/);
+    await assert.rejects(
+      startHookflow(config, { roles: { ingress: true, worker: true }, logger: createLogger({ LOG_LEVEL: 'silent' }) }),
+      /HOOKFLOW_TEMPORAL_PORT=seventy is not a port number/,
+    );
   });
 });
 
@@ -96,7 +119,13 @@ describe('settings the recipes need', () => {
     assert.match(r.stdout, /warning: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM are not set/);
     assert.match(r.stdout, /warning: secret\.GREETING is not set: define HOOKFLOW_SECRET_GREETING/);
     assert.match(r.stderr, /all valid; 3 setting\(s\) missing/);
-    const ok = hookflow(['validate', dir], { SMTP_URL: 'smtp://127.0.0.1:2525', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15550199', HOOKFLOW_SECRET_GREETING: 'hello' });
+    const ok = hookflow(['validate', dir], {
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 't',
+      TWILIO_FROM: '+15550199',
+      HOOKFLOW_SECRET_GREETING: 'hello',
+    });
     assert.equal(ok.code, 0);
     assert.doesNotMatch(ok.stdout, /warning/);
     assert.match(ok.stderr, /all valid\n/);
@@ -113,7 +142,9 @@ describe('the CLI edges', () => {
   test('output piped into a reader that leaves (head): no EPIPE stack trace', async () => {
     // 3,000 recipes of output would overflow any pipe buffer; the reader closes after one line.
     const files: Record<string, string> = { 'sources.yaml': unsignedSource('shop') };
-    for (let i = 0; i < 300; i++) files[`r${i}.yaml`] = `name: r${i}\non: { source: shop, event: x }\nsteps:\n  - email: { to: a@example.com, subject: "{{ secret.S${i}_${'LONG'.repeat(25)} }}", text: hi }\n`;
+    for (let i = 0; i < 300; i++)
+      files[`r${i}.yaml`] =
+        `name: r${i}\non: { source: shop, event: x }\nsteps:\n  - email: { to: a@example.com, subject: "{{ secret.S${i}_${'LONG'.repeat(25)} }}", text: hi }\n`;
     const dir = recipesDir(files);
     const child = spawn(process.execPath, ['bin/hookflow.mjs', 'validate', dir], { env: { ...process.env, SMTP_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

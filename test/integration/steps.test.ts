@@ -104,13 +104,29 @@ describe('step kinds on a real Temporal server', () => {
     const wid = await trigger({ type: 'control', id: 'c1', user: { name: 'Ann' }, items: ['a', 'b', 'c'] });
     const r = await result(wid);
     assert.equal(r.status, 'completed');
-    assert.deepEqual(r.logs.map((l) => l.message), ['hello Ann']);
-    assert.deepEqual(hits('/item/').map((h) => h.path).sort(), ['/item/a', '/item/b', '/item/c']);
-    assert.deepEqual(hits('/item/').map((h) => JSON.parse(h.body).n), [3, 3, 3]);
+    assert.deepEqual(
+      r.logs.map((l) => l.message),
+      ['hello Ann'],
+    );
+    assert.deepEqual(
+      hits('/item/')
+        .map((h) => h.path)
+        .sort(),
+      ['/item/a', '/item/b', '/item/c'],
+    );
+    assert.deepEqual(
+      hits('/item/').map((h) => JSON.parse(h.body).n),
+      [3, 3, 3],
+    );
     assert.equal(hits('/many').length, 1);
     assert.equal(hits('/few').length, 0);
     // Idempotency keys name the iteration: each[0].call, each[1].call, …
-    assert.deepEqual(hits('/item/').map((h) => h.headers['idempotency-key']).sort(), [0, 1, 2].map((i) => `${wid}/each[${i}].call`));
+    assert.deepEqual(
+      hits('/item/')
+        .map((h) => h.headers['idempotency-key'])
+        .sort(),
+      [0, 1, 2].map((i) => `${wid}/each[${i}].call`),
+    );
     const kinds = r.steps.map((s) => s.kind);
     assert.deepEqual(kinds.filter((k) => k === 'http').length, 4);
     assert.ok(r.steps.every((s) => s.status === 'ok'));

@@ -39,9 +39,12 @@ async function outage(mode: 'journal' | 'direct') {
 
 describe('Temporal stopped and started again (real dev server)', () => {
   const cleanups: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const c of cleanups) await c().catch(() => {});
-  }, { timeout: 120_000 });
+  after(
+    async () => {
+      for (const c of cleanups) await c().catch(() => {});
+    },
+    { timeout: 120_000 },
+  );
 
   test('journal intake: accepted during the outage (200, state queued), started once Temporal is back, earlier runs kept', async () => {
     const o = await outage('journal');
@@ -93,10 +96,14 @@ describe('Temporal stopped and started again (real dev server)', () => {
     await o.restart();
     await resultOf(hf.client!.client, 'log-it/ops/d-during', 60_000);
     // The provider's retry after the outage: the delivery was journaled, so it is a duplicate.
-    const retried = await eventually(async () => {
-      const r = await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id: 'd-during' });
-      return r.status === 200 ? r : undefined;
-    }, 30_000, 'the retry to be answered');
+    const retried = await eventually(
+      async () => {
+        const r = await postJson(`${hf.url}/hooks/ops`, { kind: 'deploy', id: 'd-during' });
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+      'the retry to be answered',
+    );
     assert.equal(retried.json.runs[0].duplicate, true);
     const list = [];
     for await (const w of hf.client!.client.workflow.list({ query: `WorkflowId = "log-it/ops/d-during"` })) list.push(w);

@@ -59,7 +59,10 @@ async function waitForText(page: Page, want: string, what: string, reload = fals
     async () => {
       if (reload && tries++ > 0) await page.reload({ waitUntil: 'domcontentloaded' });
       try {
-        await page.getByText(want, { exact: false }).first().waitFor({ state: 'visible', timeout: reload ? 4_000 : 15_000 });
+        await page
+          .getByText(want, { exact: false })
+          .first()
+          .waitFor({ state: 'visible', timeout: reload ? 4_000 : 15_000 });
         return true;
       } catch {
         return undefined;

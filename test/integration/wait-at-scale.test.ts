@@ -43,13 +43,17 @@ describe('wait_for at scale (real Temporal)', () => {
     await hf?.stop();
   });
 
-  test('3 waiting runs, 2,000 events of the type that are not theirs, then each one\'s own: each wakes promptly, histories stay small', async (t) => {
+  test("3 waiting runs, 2,000 events of the type that are not theirs, then each one's own: each wakes promptly, histories stay small", async (t) => {
     const url = `${hf.url}/hooks/shop`;
     for (const id of ['w-1', 'w-2', 'w-3']) assert.equal((await postJson(url, { type: 'order.created', id })).status, 200);
     for (const id of ['w-1', 'w-2', 'w-3']) await startedRun(hf.client!.client, `await-payment/shop/${id}`);
     await new Promise((r) => setTimeout(r, 1000)); // the waits are recorded
 
-    const accepted = await flood(url, Array.from({ length: 2000 }, (_, i) => `noise-${i}`), 50);
+    const accepted = await flood(
+      url,
+      Array.from({ length: 2000 }, (_, i) => `noise-${i}`),
+      50,
+    );
     assert.equal(accepted, 2000, 'every event answered 200');
 
     const history = await hf.client!.client.workflow.getHandle('await-payment/shop/w-2').fetchHistory();

@@ -30,7 +30,10 @@ describe('AesGcmCodec', () => {
       assert.ok(!text(p.data).includes('notify'), 'ciphertext must not show the plaintext');
     }
     const decoded = await codec.decode(encoded);
-    assert.deepEqual(decoded.map((p) => converter.fromPayload(p)), input.map((p) => converter.fromPayload(p)));
+    assert.deepEqual(
+      decoded.map((p) => converter.fromPayload(p)),
+      input.map((p) => converter.fromPayload(p)),
+    );
     assert.deepEqual(
       decoded.map((p) => text(p.metadata?.encoding)),
       input.map((p) => text(p.metadata?.encoding)),
@@ -101,7 +104,10 @@ describe('codec configuration from the environment', () => {
 
   test('keys parse in order; the first one encrypts', () => {
     const keys = parseCodecKeys(`new:${b64B}, old:${b64A}`);
-    assert.deepEqual(keys.map((k) => k.id), ['new', 'old']);
+    assert.deepEqual(
+      keys.map((k) => k.id),
+      ['new', 'old'],
+    );
     assert.deepEqual(Buffer.from(keys[1]!.key), keyA);
     assert.equal(codecFromEnv({ HOOKFLOW_CODEC_KEYS: `new:${b64B},old:${b64A}` })?.keyId, 'new');
     const dc = dataConverterFromEnv({ HOOKFLOW_CODEC_KEYS: `k:${b64A}` });
@@ -124,10 +130,13 @@ describe('codec configuration from the environment', () => {
 
   test('router options: origins comma-separated, default the dev server UI', () => {
     assert.deepEqual(codecRouterOptionsFromEnv({}), { corsOrigins: ['http://localhost:8233'] });
-    assert.deepEqual(codecRouterOptionsFromEnv({ HOOKFLOW_CODEC_CORS_ORIGIN: 'http://localhost:8080/, http://127.0.0.1:8080', HOOKFLOW_CODEC_AUTH_TOKEN: 't0k' }), {
-      corsOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
-      authToken: 't0k',
-    });
+    assert.deepEqual(
+      codecRouterOptionsFromEnv({ HOOKFLOW_CODEC_CORS_ORIGIN: 'http://localhost:8080/, http://127.0.0.1:8080', HOOKFLOW_CODEC_AUTH_TOKEN: 't0k' }),
+      {
+        corsOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
+        authToken: 't0k',
+      },
+    );
   });
 });
 
@@ -184,7 +193,11 @@ describe('codec HTTP endpoint', () => {
   });
 
   const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: UI, 'x-namespace': 'default', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: UI, 'x-namespace': 'default', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   test('decode returns what encode produced, in proto3 JSON', async () => {
     const input = payloadsToJson(sample());
@@ -220,7 +233,10 @@ describe('codec HTTP endpoint', () => {
   });
 
   test('a preflight from another origin gets no CORS grant', async () => {
-    const res = await fetch(`${openUrl}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const res = await fetch(`${openUrl}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(res.status, 403);
     assert.equal(res.headers.get('access-control-allow-origin'), null);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /HOOKFLOW_CODEC_CORS_ORIGIN/);
@@ -244,7 +260,19 @@ describe('codec HTTP endpoint', () => {
     const cases: Array<[string, unknown, number, string]> = [
       ['not JSON', '{"payloads":', 400, 'invalid_json'],
       ['no payloads', { nope: 1 }, 400, 'invalid_payloads'],
-      ['tampered', { payloads: [{ metadata: { encoding: Buffer.from(ENCODING_ENCRYPTED).toString('base64'), [METADATA_KEY_ID]: Buffer.from('a').toString('base64') }, data: randomBytes(40).toString('base64') }] }, 400, 'decode_failed'],
+      [
+        'tampered',
+        {
+          payloads: [
+            {
+              metadata: { encoding: Buffer.from(ENCODING_ENCRYPTED).toString('base64'), [METADATA_KEY_ID]: Buffer.from('a').toString('base64') },
+              data: randomBytes(40).toString('base64'),
+            },
+          ],
+        },
+        400,
+        'decode_failed',
+      ],
     ];
     for (const [name, body, status, code] of cases) {
       const res = await post(`${openUrl}/codec/decode`, body);

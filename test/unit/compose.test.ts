@@ -110,7 +110,9 @@ describe('docker-compose.yml', () => {
   test('Temporal starts only after the admin-tools schema job completed', () => {
     const [serverName, server] = serviceOf('temporalio/server');
     const deps = dependencies(server);
-    const jobs = Object.entries(deps).filter(([dep, d]) => d.condition === 'service_completed_successfully' && services[dep]?.image?.startsWith('temporalio/admin-tools:'));
+    const jobs = Object.entries(deps).filter(
+      ([dep, d]) => d.condition === 'service_completed_successfully' && services[dep]?.image?.startsWith('temporalio/admin-tools:'),
+    );
     assert.equal(jobs.length, 1, `${serverName} waits for one admin-tools job to complete`);
     const [jobName] = jobs[0]!;
     const job = services[jobName]!;
@@ -163,7 +165,7 @@ describe('docker-compose.yml', () => {
     assert.equal(envOf(ingress).PORT, '3000');
   });
 
-  test('ingress and workers share one intake journal in the stack\'s PostgreSQL, in a database the schema job creates', () => {
+  test("ingress and workers share one intake journal in the stack's PostgreSQL, in a database the schema job creates", () => {
     const urls = ['ingress', 'worker'].map((name) => envOf(services[name]!).HOOKFLOW_JOURNAL_URL);
     assert.match(urls[0] ?? '', /^postgres:\/\/[^@]+@postgres:5432\/hookflow$/, 'a postgres:// journal on the compose PostgreSQL');
     assert.equal(urls[1], urls[0], 'workers use the same journal (wait_for, run.failed)');
@@ -303,6 +305,7 @@ describe('Dockerfile', () => {
       assert.ok(!ignored.includes(s), `.dockerignore excludes ${s}, which the image needs`);
     }
     assert.ok(statSync(path.join(ROOT, 'bin/hookflow.mjs')).isFile());
-    for (const p of ['node_modules', 'dist', '.hookflow', '.git', '.env', 'deploy/hookflow.env']) assert.ok(ignored.includes(p), `.dockerignore keeps ${p} out`);
+    for (const p of ['node_modules', 'dist', '.hookflow', '.git', '.env', 'deploy/hookflow.env'])
+      assert.ok(ignored.includes(p), `.dockerignore keeps ${p} out`);
   });
 });

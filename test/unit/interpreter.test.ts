@@ -27,11 +27,15 @@ async function run(steps: Step[], mocks: Record<string, Json> = {}, extra: Parti
 describe('interpreter', () => {
   test('http params are rendered from the event; secrets stay references', async () => {
     const r = await run([
-      { id: 'presence', http: { url: 'https://api-{{ event.app_id }}.example/v3/users/{{ event.sender.user_id }}', headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' } } },
+      {
+        id: 'presence',
+        http: {
+          url: 'https://api-{{ event.app_id }}.example/v3/users/{{ event.sender.user_id }}',
+          headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' },
+        },
+      },
     ]);
-    assert.deepEqual(r.actions, [
-      { http: { url: 'https://api-APP.example/v3/users/u1', headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' } } },
-    ]);
+    assert.deepEqual(r.actions, [{ http: { url: 'https://api-APP.example/v3/users/u1', headers: { 'Api-Token': '{{ secret.SENDBIRD_API_TOKEN }}' } } }]);
     assert.equal(r.result.status, 'completed');
     assert.equal(r.result.steps[0]!.status, 'ok');
   });
@@ -45,7 +49,9 @@ describe('interpreter', () => {
           { id: 'presence', http: { url: 'https://x.example/users/{{ member.user_id }}' } },
           {
             if: 'steps.presence.body.is_online',
-            then: [{ push: { provider: 'fcm', to: '{{ member.metadata.fcm_token }}', title: '{{ event.sender.nickname }}', body: '{{ event.payload.message }}' } }],
+            then: [
+              { push: { provider: 'fcm', to: '{{ member.metadata.fcm_token }}', title: '{{ event.sender.nickname }}', body: '{{ event.payload.message }}' } },
+            ],
             else: [
               { sms: { to: '{{ member.metadata.phone }}', body: '{{ event.sender.nickname }}: {{ event.payload.message }}' } },
               { email: { to: '{{ member.metadata.email }}', subject: 'New message from {{ event.sender.nickname }}', text: '{{ event.payload.message }}' } },
@@ -54,7 +60,12 @@ describe('interpreter', () => {
         ],
       },
     ];
-    const r = await run(steps, { presence: [{ status: 200, body: { is_online: true } }, { status: 200, body: { is_online: false } }] });
+    const r = await run(steps, {
+      presence: [
+        { status: 200, body: { is_online: true } },
+        { status: 200, body: { is_online: false } },
+      ],
+    });
     assert.deepEqual(r.actions, [
       { http: { url: 'https://x.example/users/u2' } },
       { push: { provider: 'fcm', to: 'tok-2', title: 'Ann', body: 'hello' } },
@@ -64,7 +75,7 @@ describe('interpreter', () => {
     ]);
   });
 
-  test('for_each with an id records each iteration\'s results; concurrency keeps result order', async () => {
+  test("for_each with an id records each iteration's results; concurrency keeps result order", async () => {
     const r = await run(
       [
         { id: 'each', for_each: '[1, 2, 3]', as: 'n', concurrency: 3, steps: [{ id: 'call', http: { url: 'https://x.example/{{ n }}' } }] },
@@ -85,7 +96,7 @@ describe('interpreter', () => {
     assert.deepEqual(r.actions, [{ http: { url: 'https://x.example/0/a' } }, { http: { url: 'https://x.example/1/b' } }]);
   });
 
-  test('a mocked wait_for event still has to pass the step\'s match; one that does not is a timeout', async () => {
+  test("a mocked wait_for event still has to pass the step's match; one that does not is a timeout", async () => {
     const steps: Step[] = [{ id: 'read', wait_for: { event: 'read', match: 'event.message_id == 7', timeout: '5m' } }];
     const hit = await run(steps, { read: { message_id: 7 } });
     const miss = await run(steps, { read: { message_id: 8 } });
@@ -95,7 +106,11 @@ describe('interpreter', () => {
   });
 
   test('set keeps types for whole-value templates; vars start from the recipe', async () => {
-    const r = await run([{ set: { who: '{{ event.sender }}', greeting: 'hi {{ event.sender.nickname }}', n: '{{ size(event.members) }}' } }], {}, { vars: { team: 'ops' } });
+    const r = await run(
+      [{ set: { who: '{{ event.sender }}', greeting: 'hi {{ event.sender.nickname }}', n: '{{ size(event.members) }}' } }],
+      {},
+      { vars: { team: 'ops' } },
+    );
     assert.deepEqual(r.result.vars, { team: 'ops', who: { user_id: 'u1', nickname: 'Ann' }, greeting: 'hi Ann', n: 3 });
   });
 
@@ -132,10 +147,9 @@ describe('interpreter', () => {
     assert.equal(failing.result.steps[0]!.status, 'failed');
     assert.equal(failing.result.steps[0]!.attempts, 5);
 
-    const tolerant = await run(
-      [{ id: 'a', continue_on_error: true, http: { url: 'https://x.example' } }, { set: { err: '{{ steps.a.error }}' } }],
-      { a: { $fail: '400 Bad Request' } },
-    );
+    const tolerant = await run([{ id: 'a', continue_on_error: true, http: { url: 'https://x.example' } }, { set: { err: '{{ steps.a.error }}' } }], {
+      a: { $fail: '400 Bad Request' },
+    });
     assert.equal(tolerant.result.status, 'completed');
     assert.equal(tolerant.result.vars.err, '400 Bad Request');
   });
@@ -194,7 +208,11 @@ describe('respond, on_failure and schedules in `hookflow test`', () => {
 
   test('respond without after: rendered from the event alone, text body with the given content-type', async () => {
     const rec: Recipe = { ...sms, respond: { headers: { 'Content-Type': 'text/xml' }, body: '<Response><Message>Hi {{ event.From }}</Message></Response>' } };
-    const r = await runRecipeTest(rec, { name: 't', event: { From: '+100' }, expect: { respond: { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response><Message>Hi +100</Message></Response>' } } });
+    const r = await runRecipeTest(rec, {
+      name: 't',
+      event: { From: '+100' },
+      expect: { respond: { status: 200, headers: { 'content-type': 'text/xml' }, body: '<Response><Message>Hi +100</Message></Response>' } },
+    });
     assert.equal(r.passed, true, r.diff.join('\n'));
     const wrong = await runRecipeTest(rec, { name: 't', event: { From: '+100' }, expect: { respond: { status: 201 } } });
     assert.deepEqual(wrong.diff, ['respond.status: expected 201, got 200']);
@@ -206,7 +224,12 @@ describe('respond, on_failure and schedules in `hookflow test`', () => {
       respond: { after: 'lookup', status: 201, body: { text: '{{ steps.lookup.body.text }}' }, fallback: { status: 202, body: 'later' } },
       steps: [{ id: 'lookup', continue_on_error: true, http: { url: 'https://api.example/x' } }, { log: 'done' }],
     };
-    const ok = await runRecipeTest(rec, { name: 't', event: {}, mocks: { lookup: { status: 200, ok: true, body: { text: 'sunny' } } }, expect: { respond: { status: 201, body: '{"text":"sunny"}' } } });
+    const ok = await runRecipeTest(rec, {
+      name: 't',
+      event: {},
+      mocks: { lookup: { status: 200, ok: true, body: { text: 'sunny' } } },
+      expect: { respond: { status: 201, body: '{"text":"sunny"}' } },
+    });
     assert.equal(ok.passed, true, ok.diff.join('\n'));
     assert.equal(ok.response?.headers['content-type'], 'application/json; charset=utf-8');
   });
@@ -217,7 +240,12 @@ describe('respond, on_failure and schedules in `hookflow test`', () => {
       respond: { after: 'lookup', body: 'never', fallback: { status: 202, body: 'working on it' } },
       steps: [{ id: 'lookup', http: { url: 'https://api.example/x' } }],
     };
-    const r = await runRecipeTest(rec, { name: 't', event: {}, mocks: { lookup: { $fail: 'timeout' } }, expect: { status: 'failed', respond: { status: 202, body: 'working on it' } } });
+    const r = await runRecipeTest(rec, {
+      name: 't',
+      event: {},
+      mocks: { lookup: { $fail: 'timeout' } },
+      expect: { status: 'failed', respond: { status: 202, body: 'working on it' } },
+    });
     assert.equal(r.passed, true, r.diff.join('\n'));
     assert.match(r.response?.fallback ?? '', /lookup/);
   });
@@ -226,13 +254,20 @@ describe('respond, on_failure and schedules in `hookflow test`', () => {
     const rec: Recipe = {
       ...sms,
       steps: [{ id: 'charge', http: { url: 'https://pay.example/charge' } }],
-      on_failure: [{ http: { method: 'POST', url: 'https://chat.example/alert', json: { text: '{{ error.step }} after {{ error.attempts }}: {{ error.message }}' } } }, { fail: 'the alert failed too' }],
+      on_failure: [
+        { http: { method: 'POST', url: 'https://chat.example/alert', json: { text: '{{ error.step }} after {{ error.attempts }}: {{ error.message }}' } } },
+        { fail: 'the alert failed too' },
+      ],
     };
     const r = await runRecipeTest(rec, {
       name: 't',
       event: {},
       mocks: { charge: { $fail: 'card declined' } },
-      expect: { status: 'failed', error: 'card declined', actions: [{ http: { url: 'https://pay.example/charge' } }, { http: { json: { text: 'charge after 5: card declined' } } }] },
+      expect: {
+        status: 'failed',
+        error: 'card declined',
+        actions: [{ http: { url: 'https://pay.example/charge' } }, { http: { json: { text: 'charge after 5: card declined' } } }],
+      },
     });
     assert.equal(r.passed, true, r.diff.join('\n'));
     assert.deepEqual(r.result.failure, { step: 'charge', message: 'card declined', attempts: 5 });
@@ -240,7 +275,11 @@ describe('respond, on_failure and schedules in `hookflow test`', () => {
   });
 
   test('a schedule recipe is tested with its fire as the trigger', async () => {
-    const rec: Recipe = { name: 'nightly', on: { source: 'schedule', event: 'fire', schedule: '0 2 * * *' }, steps: [{ log: '{{ trigger.source }} {{ trigger.type }}' }] };
+    const rec: Recipe = {
+      name: 'nightly',
+      on: { source: 'schedule', event: 'fire', schedule: '0 2 * * *' },
+      steps: [{ log: '{{ trigger.source }} {{ trigger.type }}' }],
+    };
     const r = await runRecipeTest(rec, { name: 't', event: {}, expect: { status: 'completed' } });
     assert.equal(r.passed, true, r.diff.join('\n'));
     assert.equal(r.result.logs[0]?.message, 'schedule fire');

@@ -4,7 +4,19 @@ import { test } from 'node:test';
 import { createLogger, prettyLine } from '../../src/log.js';
 
 test('prettyLine: time, level and message first, then the fields, strings quoted only when needed', () => {
-  const line = prettyLine(JSON.stringify({ level: 40, time: Date.UTC(2026, 11, 1, 12, 4, 5), pid: 1, hostname: 'h', app: 'hookflow', msg: 'backlog full', source: 'github', reason: 'too many pending', n: 3 }));
+  const line = prettyLine(
+    JSON.stringify({
+      level: 40,
+      time: Date.UTC(2026, 11, 1, 12, 4, 5),
+      pid: 1,
+      hostname: 'h',
+      app: 'hookflow',
+      msg: 'backlog full',
+      source: 'github',
+      reason: 'too many pending',
+      n: 3,
+    }),
+  );
   assert.equal(line, '12:04:05 WARN  backlog full  source=github reason="too many pending" n=3\n');
 });
 

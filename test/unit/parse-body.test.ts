@@ -35,7 +35,13 @@ describe('parseBody: JSON', () => {
   });
 
   it('refuses bytes that are not the declared charset, naming the offset', () => {
-    assertIngressError(() => post(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]), 'application/json'), 400, 'invalid_charset', 'utf-8', 'offset 6');
+    assertIngressError(
+      () => post(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]), 'application/json'),
+      400,
+      'invalid_charset',
+      'utf-8',
+      'offset 6',
+    );
   });
 
   it('refuses an unknown charset with 415', () => {
@@ -62,7 +68,8 @@ describe('parseBody: JSON', () => {
   });
 
   it('drops __proto__, constructor and prototype keys at any depth, and pollutes nothing', () => {
-    const hostile = '{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"polluted":2}},"prototype":3,"ok":true},"list":[{"__proto__":{"x":1},"y":2}]}';
+    const hostile =
+      '{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"polluted":2}},"prototype":3,"ok":true},"list":[{"__proto__":{"x":1},"y":2}]}';
     const parsed = post(hostile, 'application/json');
     assert.deepEqual(parsed, { a: { ok: true }, list: [{ y: 2 }] });
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
@@ -85,9 +92,20 @@ describe('parseBody: integers beyond 2^53', () => {
       'application/json',
     );
     assert.deepEqual(parsed, {
-      a: '9007199254740993', b: '9007199254740992', c: '-9007199254740993', safe: 9007199254740991, neg: -9007199254740991,
-      snowflakes: ['1234567890123456789', '175928847299117063'], float: 12345678901234567890.5, exp: 1e300, small: 42,
-      text: '9007199254740993 in a string', esc: '"9007199254740993', frac: 0.12345678901234567890, bigexp: 12345678901234567890e2, last: '12345678901234567890',
+      a: '9007199254740993',
+      b: '9007199254740992',
+      c: '-9007199254740993',
+      safe: 9007199254740991,
+      neg: -9007199254740991,
+      snowflakes: ['1234567890123456789', '175928847299117063'],
+      float: 12345678901234567890.5,
+      exp: 1e300,
+      small: 42,
+      text: '9007199254740993 in a string',
+      esc: '"9007199254740993',
+      frac: 0.1234567890123456789,
+      bigexp: 12345678901234567890e2,
+      last: '12345678901234567890',
     });
   });
 
@@ -137,7 +155,8 @@ describe('parseBody: form', () => {
 
 describe('parseBody: XML', () => {
   it('parses text/xml, application/xml and +xml into an object, keeping text as text', () => {
-    const xml = '<?xml version="1.0"?><xml><ToUserName><![CDATA[gh_123]]></ToUserName><MsgId>0012</MsgId><Item id="7">a &amp; b</Item><Item>c</Item><Empty/></xml>';
+    const xml =
+      '<?xml version="1.0"?><xml><ToUserName><![CDATA[gh_123]]></ToUserName><MsgId>0012</MsgId><Item id="7">a &amp; b</Item><Item>c</Item><Empty/></xml>';
     const want = { xml: { ToUserName: 'gh_123', MsgId: '0012', Item: [{ '#text': 'a & b', '@_id': '7' }, 'c'], Empty: '' } };
     for (const ct of ['text/xml', 'application/xml; charset=utf-8', 'application/atom+xml']) assert.deepEqual(post(xml, ct), want, ct);
   });
@@ -179,7 +198,11 @@ describe('parseBody: text, GET, missing and unsupported types', () => {
   });
 
   it('uses the query as the body of a GET, without prototype keys', () => {
-    assert.deepEqual(parseBody(Buffer.alloc(0), undefined, 'GET', { a: '1', b: ['x', 'y'], __proto__x: 'kept' }), { a: '1', b: ['x', 'y'], __proto__x: 'kept' });
+    assert.deepEqual(parseBody(Buffer.alloc(0), undefined, 'GET', { a: '1', b: ['x', 'y'], __proto__x: 'kept' }), {
+      a: '1',
+      b: ['x', 'y'],
+      __proto__x: 'kept',
+    });
     const q: Record<string, string> = JSON.parse('{"__proto__":"x","constructor":"y","ok":"1"}');
     assert.deepEqual(parseBody(Buffer.alloc(0), undefined, 'get', q), { ok: '1' });
   });

@@ -14,14 +14,20 @@ function importsOf(file: string): string[] {
 }
 
 function tsFiles(dir: string, recursive = false): string[] {
-  return readdirSync(dir, { recursive }).map(String).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+  return readdirSync(dir, { recursive })
+    .map(String)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(dir, f));
 }
 
 // Each rule first checks that it read files and found imports in them, so a moved folder or an
 // import form the pattern misses fails the test instead of leaving nothing to check.
 function scanned(dir: string, expected: string): Array<[string, string]> {
   const pairs = tsFiles(dir).flatMap((file) => importsOf(file).map((spec): [string, string] => [file, spec]));
-  assert.ok(pairs.some(([, spec]) => spec === expected), `no import of ${expected} found under ${dir}/: the scan read ${pairs.length} import(s)`);
+  assert.ok(
+    pairs.some(([, spec]) => spec === expected),
+    `no import of ${expected} found under ${dir}/: the scan read ${pairs.length} import(s)`,
+  );
   return pairs;
 }
 

@@ -46,9 +46,15 @@ for (const journal of ['sqlite', 'postgres'] as const) {
       assert.equal(first.json.runs[0].duplicate, false);
       const replayed = await postJson(`${hf.url}/hooks/gh`, { type: 'push', id: 'd-2', ref: 'main', after: 'abc' });
       assert.equal(replayed.status, 200);
-      assert.deepEqual(replayed.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]), [['push/gh/d-1', true]]);
+      assert.deepEqual(
+        replayed.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]),
+        [['push/gh/d-1', true]],
+      );
       const other = await postJson(`${hf.url}/hooks/gh`, { type: 'push', id: 'd-3', ref: 'main', after: 'def' });
-      assert.deepEqual(other.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]), [['push/gh/d-3', false]]);
+      assert.deepEqual(
+        other.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]),
+        [['push/gh/d-3', false]],
+      );
 
       const logged = await hf.journal!.getRequest(replayed.json.request);
       assert.equal(logged?.verdict, 'duplicate');
@@ -68,7 +74,10 @@ for (const journal of ['sqlite', 'postgres'] as const) {
       assert.equal(a.json.runs[0].duplicate, false);
       await new Promise((r) => setTimeout(r, 700));
       const b = await postJson(`${hf.url}/hooks/brief`, { type: 'push', id: 'b-2', after: 'x' });
-      assert.deepEqual(b.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]), [['brief/brief/b-2', false]]);
+      assert.deepEqual(
+        b.json.runs.map((r: { workflowId: string; duplicate: boolean }) => [r.workflowId, r.duplicate]),
+        [['brief/brief/b-2', false]],
+      );
     });
   });
 }

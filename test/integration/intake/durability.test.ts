@@ -13,7 +13,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { eventually, freePort, postJson, recipesDir, resultOf, startTestHookflow, temporalAddress, uniqueTaskQueue, unsignedSource, journalFile } from '../../helpers/hookflow.js';
+import {
+  eventually,
+  freePort,
+  postJson,
+  recipesDir,
+  resultOf,
+  startTestHookflow,
+  temporalAddress,
+  uniqueTaskQueue,
+  unsignedSource,
+  journalFile,
+} from '../../helpers/hookflow.js';
 import { start as startSink, type HttpSink } from '../../helpers/http-sink.js';
 import { createTestDatabase } from '../../helpers/postgres.js';
 import { killAll, spawnHookflow, waitForOutput, type Proc } from '../../helpers/processes.js';
@@ -41,7 +52,12 @@ async function burst(url: (i: number) => string, ids: string[], inFlight: number
       if (i >= ids.length) return;
       const id = ids[i]!;
       try {
-        const r = await fetch(url(i), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'ping', id }), signal: AbortSignal.timeout(15_000) });
+        const r = await fetch(url(i), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'ping', id }),
+          signal: AbortSignal.timeout(15_000),
+        });
         await r.arrayBuffer();
         if (r.status >= 200 && r.status < 300) ok.add(id);
         else other.set(String(r.status), (other.get(String(r.status)) ?? 0) + 1);
@@ -96,12 +112,17 @@ describe('intake durability (child processes, real Temporal)', () => {
 
     const ids = Array.from({ length: 1200 }, (_, i) => `k-${i}`);
     let killedAt = 0;
-    const sent = burst(() => `http://127.0.0.1:${port}/hooks/app`, ids, 100, (done) => {
-      if (done === 500 && !killedAt) {
-        killedAt = Date.now();
-        process.kill(-first.pid, 'SIGKILL'); // the whole group: hookflow and anything it spawned
-      }
-    });
+    const sent = burst(
+      () => `http://127.0.0.1:${port}/hooks/app`,
+      ids,
+      100,
+      (done) => {
+        if (done === 500 && !killedAt) {
+          killedAt = Date.now();
+          process.kill(-first.pid, 'SIGKILL'); // the whole group: hookflow and anything it spawned
+        }
+      },
+    );
     const { ok, other } = await sent;
     await first.exited;
     t.diagnostic(`answered 2xx before the kill: ${ok.size}; others: ${JSON.stringify(Object.fromEntries(other))}`);
@@ -171,10 +192,14 @@ describe('intake durability (child processes, real Temporal)', () => {
     // Room again.
     if (tmpfs) rmSync(filler, { force: true });
     else await hf.journal!.prune(Date.now() + 1); // the fallback: make room inside the page limit
-    const back = await eventually(async () => {
-      const r = await postJson(`${hf.url}/hooks/app`, { type: 'ping', id: 'after-room', pad: 'small' });
-      return r.status === 200 ? r : undefined;
-    }, 30_000, 'webhooks to be accepted again');
+    const back = await eventually(
+      async () => {
+        const r = await postJson(`${hf.url}/hooks/app`, { type: 'ping', id: 'after-room', pad: 'small' });
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+      'webhooks to be accepted again',
+    );
     assert.equal(back.json.runs[0].state, 'queued');
     await resultOf(hf.client!.client, 'relay/app/after-room', 60_000);
   });
@@ -210,7 +235,11 @@ describe('intake durability (child processes, real Temporal)', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const byId = keysById(sink);
     assert.deepEqual(new Set(byId.keys()), new Set(ids));
-    assert.deepEqual([...byId].filter(([, k]) => k.size !== 1), [], 'a delivery ran twice');
+    assert.deepEqual(
+      [...byId].filter(([, k]) => k.size !== 1),
+      [],
+      'a delivery ran twice',
+    );
     const connection = await Connection.connect({ address: temporalAddress() });
     try {
       let runs = 0;

@@ -33,8 +33,21 @@ function entry(over: Partial<RequestEntry> = {}): RequestEntry {
 }
 
 function delivery(id: string, recipes: Recipe[] = [recipeA, recipeB], receivedAt = Date.now()): AcceptInput {
-  const request = entry({ receivedAt, event: { type: 'order.created', id }, body: Buffer.from(JSON.stringify({ id })), bodySize: JSON.stringify({ id }).length });
-  const event: TriggerEvent = { source: 'shop', type: 'order.created', id, received_at: new Date(receivedAt).toISOString(), body: { id }, headers: {}, query: {} };
+  const request = entry({
+    receivedAt,
+    event: { type: 'order.created', id },
+    body: Buffer.from(JSON.stringify({ id })),
+    bodySize: JSON.stringify({ id }).length,
+  });
+  const event: TriggerEvent = {
+    source: 'shop',
+    type: 'order.created',
+    id,
+    received_at: new Date(receivedAt).toISOString(),
+    body: { id },
+    headers: {},
+    query: {},
+  };
   return { request, event, deliveryKey: id, runs: recipes.map((r) => ({ recipe: r, workflowId: `${r.name}/shop/${id}` })) };
 }
 
@@ -79,18 +92,24 @@ for (const store of stores) {
       const first = await j.accept(delivery('d-1'));
       assert.equal(first.duplicate, false);
       assert.equal(first.verdict, 'accepted');
-      assert.deepEqual(first.runs.map((r) => [r.workflowId, r.state, r.duplicate]), [
-        ['a/shop/d-1', 'queued', false],
-        ['b/shop/d-1', 'queued', false],
-      ]);
+      assert.deepEqual(
+        first.runs.map((r) => [r.workflowId, r.state, r.duplicate]),
+        [
+          ['a/shop/d-1', 'queued', false],
+          ['b/shop/d-1', 'queued', false],
+        ],
+      );
       const again = await j.accept(delivery('d-1'));
       assert.equal(again.duplicate, true);
       assert.equal(again.verdict, 'duplicate');
       assert.equal(again.deliverySeq, first.deliverySeq);
-      assert.deepEqual(again.runs.map((r) => [r.workflowId, r.state, r.duplicate]), [
-        ['a/shop/d-1', 'queued', true],
-        ['b/shop/d-1', 'queued', true],
-      ]);
+      assert.deepEqual(
+        again.runs.map((r) => [r.workflowId, r.state, r.duplicate]),
+        [
+          ['a/shop/d-1', 'queued', true],
+          ['b/shop/d-1', 'queued', true],
+        ],
+      );
       const logged = await j.getRequest(again.requestId);
       assert.equal(logged?.verdict, 'duplicate');
     });
@@ -116,20 +135,33 @@ for (const store of stores) {
       while ((await j.claim('drain', 100, 60_000)).length > 0);
       for (const id of ['c-1', 'c-2', 'c-3']) await j.accept(delivery(id, [recipeA]));
       const first = await j.claim('p1', 2, 60_000);
-      assert.deepEqual(first.map((c) => c.workflowId), ['a/shop/c-1', 'a/shop/c-2']);
+      assert.deepEqual(
+        first.map((c) => c.workflowId),
+        ['a/shop/c-1', 'a/shop/c-2'],
+      );
       assert.equal(first[0]!.recipe.name, 'a');
       assert.deepEqual(first[0]!.event.body, { id: 'c-1' });
       assert.equal(first[0]!.attempts, 1);
       const second = await j.claim('p2', 10, 60_000);
-      assert.deepEqual(second.map((c) => c.workflowId), ['a/shop/c-3'], 'leased runs are not handed out twice');
+      assert.deepEqual(
+        second.map((c) => c.workflowId),
+        ['a/shop/c-3'],
+        'leased runs are not handed out twice',
+      );
       // A lease that ends (its process died) makes the run claimable again, with the attempt counted.
       const short = await j.accept(delivery('c-4', [recipeA]));
       assert.equal(short.runs.length, 1);
       const leased = await j.claim('dies', 1, 1);
-      assert.deepEqual(leased.map((c) => c.workflowId), ['a/shop/c-4']);
+      assert.deepEqual(
+        leased.map((c) => c.workflowId),
+        ['a/shop/c-4'],
+      );
       await new Promise((r) => setTimeout(r, 20));
       const retaken = await j.claim('p3', 10, 60_000);
-      assert.deepEqual(retaken.map((c) => [c.workflowId, c.attempts]), [['a/shop/c-4', 2]]);
+      assert.deepEqual(
+        retaken.map((c) => [c.workflowId, c.attempts]),
+        [['a/shop/c-4', 2]],
+      );
     });
 
     test('outcomes: started and existed leave the queue, retry comes back after its time, failed stays failed', async () => {
@@ -149,9 +181,16 @@ for (const store of stores) {
       const stats = await j.stats();
       assert.equal(stats.pending, before + 1, 'only the retried run is still pending');
       assert.ok(stats.failed >= 1);
-      assert.deepEqual((await j.claim('p', 10, 60_000)).map((c) => c.workflowId), [], 'a retried run waits for its time');
+      assert.deepEqual(
+        (await j.claim('p', 10, 60_000)).map((c) => c.workflowId),
+        [],
+        'a retried run waits for its time',
+      );
       await new Promise((r) => setTimeout(r, 350));
-      assert.deepEqual((await j.claim('p', 10, 60_000)).map((c) => c.workflowId), ['a/shop/o-4']);
+      assert.deepEqual(
+        (await j.claim('p', 10, 60_000)).map((c) => c.workflowId),
+        ['a/shop/o-4'],
+      );
       const log = await j.listRequests({ source: 'shop', limit: 10 });
       const o3 = log.find((r) => r.event?.id === 'o-3');
       assert.equal(o3?.runs[0]?.state, 'failed');
@@ -160,17 +199,32 @@ for (const store of stores) {
 
     test('the request log: refused requests too, newest first, filtered by source, verdict and time, paged', async () => {
       const t0 = Date.now();
-      await j.record(entry({ source: 'github', verdict: 'rejected', status: 401, error: { code: 'bad_signature', message: 'X-Hub-Signature-256 does not match' }, body: Buffer.from('junk'), bodySize: 4 }));
+      await j.record(
+        entry({
+          source: 'github',
+          verdict: 'rejected',
+          status: 401,
+          error: { code: 'bad_signature', message: 'X-Hub-Signature-256 does not match' },
+          body: Buffer.from('junk'),
+          bodySize: 4,
+        }),
+      );
       await j.record(entry({ source: 'github', verdict: 'handshake', status: 200 }));
       const accepted = await j.accept(delivery('l-1', [recipeA]));
       const all = await j.listRequests({ since: t0 });
-      assert.deepEqual(all.map((r) => r.verdict), ['accepted', 'handshake', 'rejected']);
+      assert.deepEqual(
+        all.map((r) => r.verdict),
+        ['accepted', 'handshake', 'rejected'],
+      );
       const refused = await j.listRequests({ verdict: 'rejected', source: 'github' });
       assert.equal(refused[0]?.error?.code, 'bad_signature');
       assert.match(refused[0]?.error?.message ?? '', /X-Hub-Signature-256/);
       const page1 = await j.listRequests({ since: t0, limit: 2 });
       const page2 = await j.listRequests({ since: t0, limit: 2, before: page1[1]!.id });
-      assert.deepEqual([...page1, ...page2].map((r) => r.id), all.map((r) => r.id));
+      assert.deepEqual(
+        [...page1, ...page2].map((r) => r.id),
+        all.map((r) => r.id),
+      );
       const detail = await j.getRequest(accepted.requestId);
       assert.equal(detail?.source, 'shop');
       assert.equal(detail?.body.toString(), '{"id":"l-1"}');
@@ -232,7 +286,10 @@ describe('SQLite journal specifics', () => {
     try {
       assert.equal((await b.getRequest(r.requestId))?.verdict, 'accepted');
       assert.equal((await b.accept(delivery('r-1', [recipeA]))).duplicate, true);
-      assert.deepEqual((await b.claim('p', 10, 1000)).map((c) => c.workflowId), ['a/shop/r-1']);
+      assert.deepEqual(
+        (await b.claim('p', 10, 1000)).map((c) => c.workflowId),
+        ['a/shop/r-1'],
+      );
     } finally {
       await b.close();
     }

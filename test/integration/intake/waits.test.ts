@@ -22,9 +22,29 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js
 const logger = createLogger({ LOG_LEVEL: 'silent' });
 
 function paid(id: string, order: string, receivedAt = Date.now()): AcceptInput {
-  const event: TriggerEvent = { source: 'shop', type: 'order.paid', id, received_at: new Date(receivedAt).toISOString(), body: { order }, headers: {}, query: {} };
+  const event: TriggerEvent = {
+    source: 'shop',
+    type: 'order.paid',
+    id,
+    received_at: new Date(receivedAt).toISOString(),
+    body: { order },
+    headers: {},
+    query: {},
+  };
   return {
-    request: { id: newRequestId(receivedAt), receivedAt, source: 'shop', method: 'POST', path: '/hooks/shop', headers: {}, body: Buffer.from('{}'), bodySize: 2, verdict: 'accepted', status: 200, event: { type: event.type, id } },
+    request: {
+      id: newRequestId(receivedAt),
+      receivedAt,
+      source: 'shop',
+      method: 'POST',
+      path: '/hooks/shop',
+      headers: {},
+      body: Buffer.from('{}'),
+      bodySize: 2,
+      verdict: 'accepted',
+      status: 200,
+      event: { type: event.type, id },
+    },
     event,
     deliveryKey: id,
     runs: [],
@@ -32,7 +52,16 @@ function paid(id: string, order: string, receivedAt = Date.now()): AcceptInput {
 }
 
 function waitFor(order: string, since = Date.now() - 60_000, id = `run-${order}:steps[0]:0`): WaitRecord {
-  return { id, workflowId: `wf-${order}`, source: 'shop', events: ['order.paid'], match: 'event.order == trigger.id', context: { trigger: { id: order } }, since, expiresAt: Date.now() + 600_000 };
+  return {
+    id,
+    workflowId: `wf-${order}`,
+    source: 'shop',
+    events: ['order.paid'],
+    match: 'event.order == trigger.id',
+    context: { trigger: { id: order } },
+    since,
+    expiresAt: Date.now() + 600_000,
+  };
 }
 
 /** The dispatcher's router with a waker that records what it would signal. */
@@ -108,7 +137,10 @@ for (const store of stores) {
       await j.accept(paid('p-late', 'o-late'));
       await settle();
       const forLate = r.wakes.filter((w) => w.workflowId === 'wf-o-late');
-      assert.deepEqual(forLate.map((w) => w.wake.event.id), ['p-late']);
+      assert.deepEqual(
+        forLate.map((w) => w.wake.event.id),
+        ['p-late'],
+      );
       assert.equal(r.wakes.filter((w) => w.workflowId === 'wf-o-early').length, 0, 'a wait answered from the backlog is not woken again');
     });
 
@@ -182,7 +214,11 @@ describe('forced interleavings: an event and a wait committed at the same moment
       assert.equal(backlog2.includes('p-same-2'), true, 'event first: the event is in the backlog…');
       r.dispatcher.start();
       await settle();
-      assert.deepEqual(r.wakes.map((w) => [w.workflowId, w.wake.event.id]), [['wf-same-1', 'p-same-1']], '…and only the first is routed');
+      assert.deepEqual(
+        r.wakes.map((w) => [w.workflowId, w.wake.event.id]),
+        [['wf-same-1', 'p-same-1']],
+        '…and only the first is routed',
+      );
     } finally {
       await r.dispatcher.stop();
       await j.close();
@@ -221,7 +257,11 @@ describe('forced interleavings: an event and a wait committed at the same moment
       await accepting2;
       r.dispatcher.start();
       await settle(500);
-      assert.deepEqual(r.wakes.map((w) => [w.workflowId, w.wake.event.id]), [['wf-held-2', 'p-held-2']], '…but routed to it, exactly once');
+      assert.deepEqual(
+        r.wakes.map((w) => [w.workflowId, w.wake.event.id]),
+        [['wf-held-2', 'p-held-2']],
+        '…but routed to it, exactly once',
+      );
     } finally {
       gate.release();
       await r.dispatcher.stop();

@@ -8,9 +8,21 @@ import { prepareHttpRequest, signStandardWebhook } from '../../../src/activities
 
 describe('isRetryableStatus', () => {
   for (const [status, retry] of [
-    [408, true], [429, true], [500, true], [502, true], [503, true], [599, true],
-    [400, false], [401, false], [403, false], [404, false], [410, false], [422, false], [499, false],
-    [200, false], [302, false],
+    [408, true],
+    [429, true],
+    [500, true],
+    [502, true],
+    [503, true],
+    [599, true],
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [410, false],
+    [422, false],
+    [499, false],
+    [200, false],
+    [302, false],
   ] as const) {
     test(`${status} → ${retry ? 'retry' : 'final'}`, () => assert.equal(isRetryableStatus(status), retry));
   }
@@ -33,8 +45,13 @@ describe('signStandardWebhook', () => {
     const now = Math.floor(Date.now() / 1000);
     const signature = signStandardWebhook(secret, 'msg_1', now, Buffer.from(body));
     assert.match(signature, /^v1,[A-Za-z0-9+/]+=*$/);
-    assert.deepEqual(new Webhook(secret).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': signature }), { type: 'ping' });
-    assert.throws(() => new Webhook(secret).verify(body, { 'webhook-id': 'msg_2', 'webhook-timestamp': String(now), 'webhook-signature': signature }), 'another id, another signature');
+    assert.deepEqual(new Webhook(secret).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now), 'webhook-signature': signature }), {
+      type: 'ping',
+    });
+    assert.throws(
+      () => new Webhook(secret).verify(body, { 'webhook-id': 'msg_2', 'webhook-timestamp': String(now), 'webhook-signature': signature }),
+      'another id, another signature',
+    );
   });
 
   test('a secret that gives no key is refused, naming what a secret looks like', () => {

@@ -29,7 +29,13 @@ const ctx = {
 const cases: Array<[string, Json]> = [
   ['event.payload.message != ""', true],
   ['event.empty != ""', false],
-  ['event.members.filter(m, m.user_id != event.sender.user_id)', [{ user_id: 'u2', nickname: 'Bob' }, { user_id: 'u3', nickname: 'Cy' }]],
+  [
+    'event.members.filter(m, m.user_id != event.sender.user_id)',
+    [
+      { user_id: 'u2', nickname: 'Bob' },
+      { user_id: 'u3', nickname: 'Cy' },
+    ],
+  ],
   ['event.members.map(m, m.nickname)', ['Ann', 'Bob', 'Cy']],
   ['steps.presence.body.is_online', true],
   ['body.alert.status', 'firing'],
@@ -90,22 +96,28 @@ const compileErrors: Array<[string, string, number]> = [
 ];
 for (const [src, fragment, offset] of compileErrors) {
   test(`rejects at compile time: ${JSON.stringify(src)}`, () => {
-    assert.throws(() => compileExpression(src), (e: unknown) => {
-      assert.ok(e instanceof ExprError, 'is ExprError');
-      assert.match(e.message, new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-      assert.equal(e.offset, offset);
-      return true;
-    });
+    assert.throws(
+      () => compileExpression(src),
+      (e: unknown) => {
+        assert.ok(e instanceof ExprError, 'is ExprError');
+        assert.match(e.message, new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+        assert.equal(e.offset, offset);
+        return true;
+      },
+    );
   });
 }
 
 test('evaluation errors are ExprError with the offset of the failing part', () => {
-  assert.throws(() => evaluateExpression('event.payload.nope == "x"', ctx), (e: unknown) => {
-    assert.ok(e instanceof ExprError);
-    assert.match(e.message, /nope/);
-    assert.equal(e.offset, 14);
-    return true;
-  });
+  assert.throws(
+    () => evaluateExpression('event.payload.nope == "x"', ctx),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError);
+      assert.match(e.message, /nope/);
+      assert.equal(e.offset, 14);
+      return true;
+    },
+  );
   // Integer division by zero is an error; a JSON number is a double, so that gives Infinity as in CEL.
   assert.equal(evaluateExpression('event.count / 0', { event: { count: 1 } }), 'Infinity');
   assert.throws(() => evaluateExpression('1 / 0', {}), /division by zero/);
@@ -114,7 +126,14 @@ test('evaluation errors are ExprError with the offset of the failing part', () =
 test('compiled expressions are cached by source and list their variables and step references', () => {
   const a = compileExpression('steps.presence.body.is_online && steps["lookup"].ok && has(steps.other.x)');
   assert.equal(compileExpression('steps.presence.body.is_online && steps["lookup"].ok && has(steps.other.x)'), a);
-  assert.deepEqual(a.stepRefs.map((r) => [r.id, r.offset]), [['presence', 0], ['lookup', 33], ['other', 59]]);
+  assert.deepEqual(
+    a.stepRefs.map((r) => [r.id, r.offset]),
+    [
+      ['presence', 0],
+      ['lookup', 33],
+      ['other', 59],
+    ],
+  );
   assert.deepEqual([...a.variables], ['steps']);
   const b = compileExpression('event.members.filter(m, m.id != member.id).exists(steps, steps.ok)');
   assert.deepEqual([...b.variables].sort(), ['event', 'member']);
@@ -131,8 +150,18 @@ test('prototype properties of the context are not reachable', () => {
 });
 
 const truthy: Array<[Json, boolean]> = [
-  [true, true], [false, false], [null, false], [0, false], [1, true], [-0.5, true],
-  ['', false], ['false', true], [[], false], [[0], true], [{}, false], [{ a: null }, true],
+  [true, true],
+  [false, false],
+  [null, false],
+  [0, false],
+  [1, true],
+  [-0.5, true],
+  ['', false],
+  ['false', true],
+  [[], false],
+  [[0], true],
+  [{}, false],
+  [{ a: null }, true],
 ];
 for (const [v, want] of truthy) {
   test(`isTruthy(${JSON.stringify(v)}) is ${want}`, () => assert.equal(isTruthy(v), want));

@@ -28,7 +28,11 @@ const recipes: Recipe[] = [
 const index = new RecipeIndex(recipes);
 
 const table: Array<[string, TriggerEvent, string[]]> = [
-  ['exact + glob + * + list + filter', ev('sendbird', 'group_channel:message_send', { payload: { message: 'hi' } }), ['sb-send', 'sb-any-group', 'sb-all', 'sb-list', 'sb-text']],
+  [
+    'exact + glob + * + list + filter',
+    ev('sendbird', 'group_channel:message_send', { payload: { message: 'hi' } }),
+    ['sb-send', 'sb-any-group', 'sb-all', 'sb-list', 'sb-text'],
+  ],
   ['filter false', ev('sendbird', 'group_channel:message_send', { payload: { message: '' } }), ['sb-send', 'sb-any-group', 'sb-all', 'sb-list']],
   ['list member', ev('sendbird', 'open_channel:message_send'), ['sb-all', 'sb-list']],
   ['glob only', ev('sendbird', 'group_channel:channel_create'), ['sb-any-group', 'sb-all']],
@@ -37,7 +41,8 @@ const table: Array<[string, TriggerEvent, string[]]> = [
   ['headers in filter', ev('github', 'push', { ref: 'refs/heads/main' }, { 'x-github-event': 'push' }), ['gh-push', 'gh-main', 'dup-patterns']],
   ['glob in list', ev('github', 'pull_request_review_comment'), ['gh-pr']],
   ['exact in list', ev('github', 'pull_request'), ['gh-pr']],
-  ['no partial exact', ev('github', 'pus'), ['dup-patterns']], ['no prefix match', ev('github', 'pull'), []],
+  ['no partial exact', ev('github', 'pus'), ['dup-patterns']],
+  ['no prefix match', ev('github', 'pull'), []],
   ['filter error = no match', ev('stripe', 'payment_intent.succeeded', { data: {} }), ['stripe-pay', 'stripe-trigger']],
   ['filter true', ev('stripe', 'payment_intent.succeeded', { data: { object: { amount: 500 } } }), ['stripe-pay', 'stripe-broken', 'stripe-trigger']],
   ['trigger and query in filter', ev('stripe', 'charge.succeeded'), []],
@@ -46,7 +51,10 @@ const table: Array<[string, TriggerEvent, string[]]> = [
 ];
 for (const [name, event, want] of table) {
   test(`match: ${name}`, () => {
-    assert.deepEqual(index.match(event).map((r) => r.name), want);
+    assert.deepEqual(
+      index.match(event).map((r) => r.name),
+      want,
+    );
   });
 }
 
@@ -60,21 +68,34 @@ test('explain says why each recipe does not match', () => {
   assert.equal(broken?.matched, false);
   assert.match(broken?.reason ?? '', /^filter `event\.data\.object\.amount > 100` failed: .*object/);
   const typed = index.explain(ev('sendbird', 'open_channel:x')).find((e) => e.recipe === 'sb-list');
-  assert.deepEqual(typed, { recipe: 'sb-list', matched: false, reason: 'event type "open_channel:x" is not in "open_channel:message_send", "group_channel:message_send"' });
+  assert.deepEqual(typed, {
+    recipe: 'sb-list',
+    matched: false,
+    reason: 'event type "open_channel:x" is not in "open_channel:message_send", "group_channel:message_send"',
+  });
   const filtered = index.explain(ev('sendbird', 'group_channel:message_send', { payload: { message: '' } })).find((e) => e.recipe === 'sb-text');
   assert.deepEqual(filtered, { recipe: 'sb-text', matched: false, reason: 'filter `event.payload.message != ""` is false' });
 });
 
 const globs: Array<[string, string, boolean]> = [
-  ['*', 'anything', true], ['*', '', true], ['a*', 'a', true], ['a*c', 'abc', true], ['a*c', 'abd', false],
-  ['a.b', 'axb', false], ['a.*', 'a.b.c', true], ['*:*', 'x:y', true], ['*:*', 'xy', false],
-  ['issues(1)', 'issues(1)', true], ['a+b', 'aab', false], ['push', 'push', true],
+  ['*', 'anything', true],
+  ['*', '', true],
+  ['a*', 'a', true],
+  ['a*c', 'abc', true],
+  ['a*c', 'abd', false],
+  ['a.b', 'axb', false],
+  ['a.*', 'a.b.c', true],
+  ['*:*', 'x:y', true],
+  ['*:*', 'xy', false],
+  ['issues(1)', 'issues(1)', true],
+  ['a+b', 'aab', false],
+  ['push', 'push', true],
 ];
 for (const [pattern, type, want] of globs) {
   test(`eventTypeMatches(${pattern}, ${type}) = ${want}`, () => assert.equal(eventTypeMatches(pattern, type), want));
 }
 
-test('matching looks only at the recipes of the event\'s source (no scan of the others)', () => {
+test("matching looks only at the recipes of the event's source (no scan of the others)", () => {
   // 20,000 recipes elsewhere, a third of them globs; the event's own source has an exact one and a
   // glob. Counted, not timed: how many glob patterns a match tries. A scan of every recipe would try
   // thousands; the index tries the one glob of the event's source whose prefix fits.

@@ -54,12 +54,15 @@ const badTemplates: Array<[string, string, number]> = [
 ];
 for (const [s, fragment, offset] of badTemplates) {
   test(`parseTemplate rejects ${JSON.stringify(s)} at offset ${offset}`, () => {
-    assert.throws(() => parseTemplate(s), (e: unknown) => {
-      assert.ok(e instanceof ExprError);
-      assert.ok(e.message.includes(fragment), e.message);
-      assert.equal(e.offset, offset);
-      return true;
-    });
+    assert.throws(
+      () => parseTemplate(s),
+      (e: unknown) => {
+        assert.ok(e instanceof ExprError);
+        assert.ok(e.message.includes(fragment), e.message);
+        assert.equal(e.offset, offset);
+        return true;
+      },
+    );
   });
 }
 
@@ -83,12 +86,15 @@ for (const [s, want] of renders) {
 
 test('renderTemplate refuses secrets and reports evaluation errors with the offset', () => {
   assert.throws(() => renderTemplate('{{ secret.TOKEN }}', ctx), /only available in the parameters of a step that sends/);
-  assert.throws(() => renderTemplate('x {{ event.missing }}', ctx), (e: unknown) => {
-    assert.ok(e instanceof ExprError);
-    assert.match(e.message, /event\.missing/);
-    assert.equal(e.offset, 11);
-    return true;
-  });
+  assert.throws(
+    () => renderTemplate('x {{ event.missing }}', ctx),
+    (e: unknown) => {
+      assert.ok(e instanceof ExprError);
+      assert.match(e.message, /event\.missing/);
+      assert.equal(e.offset, 11);
+      return true;
+    },
+  );
 });
 
 test('renderValue renders nested objects and lists and records secret fields', () => {
@@ -117,13 +123,10 @@ test('webhook data that looks like a secret template never becomes a secret fiel
 });
 
 test('templateExpressions lists every expression with its path and offset', () => {
-  assert.deepEqual(
-    templateExpressions({ to: '{{ member.phone }}', body: ['Hi {{ event.name }}', { x: 'no' }], auth: 'Bearer {{ secret.X }}' }),
-    [
-      { path: ['to'], expr: 'member.phone', offset: 3 },
-      { path: ['body', 0], expr: 'event.name', offset: 6 },
-    ],
-  );
+  assert.deepEqual(templateExpressions({ to: '{{ member.phone }}', body: ['Hi {{ event.name }}', { x: 'no' }], auth: 'Bearer {{ secret.X }}' }), [
+    { path: ['to'], expr: 'member.phone', offset: 3 },
+    { path: ['body', 0], expr: 'event.name', offset: 6 },
+  ]);
 });
 
 describe('escaping where event data lands (url, html)', () => {
@@ -152,17 +155,26 @@ describe('escaping where event data lands (url, html)', () => {
   });
 
   it('html: substituted values escaped, literal markup and raw_html() as written; other fields untouched', () => {
-    const r = renderValue({ html: '<p>{{ event.html }}</p>{{ raw_html(event.html) }}', text: '{{ event.html }}', subject: '{{ event.html }}' }, ctx, FIELD_ESCAPERS['email']);
+    const r = renderValue(
+      { html: '<p>{{ event.html }}</p>{{ raw_html(event.html) }}', text: '{{ event.html }}', subject: '{{ event.html }}' },
+      ctx,
+      FIELD_ESCAPERS['email'],
+    );
     assert.deepEqual(r.value, {
       html: '<p>&lt;b&gt;&quot;hi&quot; &amp; &#39;bye&#39;&lt;/b&gt;</p><b>"hi" & \'bye\'</b>',
       text: '<b>"hi" & \'bye\'</b>',
       subject: '<b>"hi" & \'bye\'</b>',
     });
-    assert.deepEqual(renderValue({ html: '{{ event.html }}' }, ctx, FIELD_ESCAPERS['email']).value, { html: '&lt;b&gt;&quot;hi&quot; &amp; &#39;bye&#39;&lt;/b&gt;' });
+    assert.deepEqual(renderValue({ html: '{{ event.html }}' }, ctx, FIELD_ESCAPERS['email']).value, {
+      html: '&lt;b&gt;&quot;hi&quot; &amp; &#39;bye&#39;&lt;/b&gt;',
+    });
   });
 
   it('outside the escaped fields, and in other steps, nothing changes (raw_* are identity functions)', () => {
-    assert.deepEqual(renderValue({ url: 'https://h/{{ event.id }}', query: { t: '{{ event.tag }}' } }, ctx).value, { url: 'https://h/../../admin?x=1#', query: { t: '1&admin=true' } });
+    assert.deepEqual(renderValue({ url: 'https://h/{{ event.id }}', query: { t: '{{ event.tag }}' } }, ctx).value, {
+      url: 'https://h/../../admin?x=1#',
+      query: { t: '1&admin=true' },
+    });
     assert.equal(renderTemplate('{{ raw_url(event.tag) }}-{{ raw_html(event.n) }}', ctx), '1&admin=true-7');
   });
 });

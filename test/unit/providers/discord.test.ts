@@ -45,7 +45,12 @@ describe('discord preset', () => {
     const pingEvent = JSON.stringify({ version: 1, application_id: '1', type: 0 });
     const r = req(pingEvent);
     assert.deepEqual(discord.handshake!(r, bodyOf(r), src()), { status: 204, contentType: 'text/plain', body: '' });
-    const authorized = JSON.stringify({ version: 1, application_id: '1', type: 1, event: { type: 'APPLICATION_AUTHORIZED', timestamp: '2024-04-15T10:00:00Z', data: {} } });
+    const authorized = JSON.stringify({
+      version: 1,
+      application_id: '1',
+      type: 1,
+      event: { type: 'APPLICATION_AUTHORIZED', timestamp: '2024-04-15T10:00:00Z', data: {} },
+    });
     const e = req(authorized);
     discord.verify(e, src(), NOW);
     assert.equal(discord.handshake!(e, bodyOf(e), src()), undefined);

@@ -23,12 +23,22 @@ describe('generic preset: hmac', () => {
   ];
   for (const c of cases) {
     const verify: GenericVerify = { ...c, header: 'X-Signature' };
-    const mac = (secret: string, b: Buffer | string = body) => (c.prefix ?? '') + createHmac(c.hmac, secret).update(b).digest(c.encoding ?? 'hex');
+    const mac = (secret: string, b: Buffer | string = body) =>
+      (c.prefix ?? '') +
+      createHmac(c.hmac, secret)
+        .update(b)
+        .digest(c.encoding ?? 'hex');
     const req = (value: string, b: Buffer | string = body) => request({ body: b, headers: { 'x-signature': value } });
 
     it(`${c.hmac}/${c.encoding ?? 'hex'}/${c.prefix ?? 'no prefix'}: valid, tampered, wrong secret, rotated, missing`, () => {
       generic.verify(req(mac(SECRET)), src(verify), NOW);
-      assertIngressError(() => generic.verify(req(mac(SECRET), body.toString().replace('firing', 'resolved')), src(verify), NOW), 401, 'bad_signature', 'X-Signature', 'ALERTS_SECRET');
+      assertIngressError(
+        () => generic.verify(req(mac(SECRET), body.toString().replace('firing', 'resolved')), src(verify), NOW),
+        401,
+        'bad_signature',
+        'X-Signature',
+        'ALERTS_SECRET',
+      );
       assertIngressError(() => generic.verify(req(mac('other')), src(verify), NOW), 401, 'bad_signature');
       generic.verify(req(mac('old')), src(verify, ['old', SECRET]), NOW);
       assertIngressError(() => generic.verify(request({ body }), src(verify), NOW), 401, 'missing_signature', 'X-Signature');
@@ -46,7 +56,11 @@ describe('generic preset: token, basic, none', () => {
   it('token in a header, also as Authorization: Bearer', () => {
     generic.verify(request({ body, headers: { 'X-Token': SECRET } }), src({ token: { header: 'X-Token' } }), NOW);
     generic.verify(request({ body, headers: { Authorization: `Bearer ${SECRET}` } }), src({ token: { header: 'Authorization' } }), NOW);
-    assertIngressError(() => generic.verify(request({ body, headers: { 'X-Token': 'guess' } }), src({ token: { header: 'X-Token' } }), NOW), 401, 'bad_signature');
+    assertIngressError(
+      () => generic.verify(request({ body, headers: { 'X-Token': 'guess' } }), src({ token: { header: 'X-Token' } }), NOW),
+      401,
+      'bad_signature',
+    );
     assertIngressError(() => generic.verify(request({ body }), src({ token: { header: 'X-Token' } }), NOW), 401, 'missing_signature', 'X-Token');
   });
 
@@ -54,7 +68,12 @@ describe('generic preset: token, basic, none', () => {
     const verify: GenericVerify = { token: { query: 'key' } };
     generic.verify(request({ body, url: `https://h.example/hooks/alerts?key=${SECRET}` }), src(verify), NOW);
     assertIngressError(() => generic.verify(request({ body, url: 'https://h.example/hooks/alerts?key=nope' }), src(verify), NOW), 401, 'bad_signature');
-    assertIngressError(() => generic.verify(request({ body, url: 'https://h.example/hooks/alerts' }), src(verify), NOW), 401, 'missing_signature', 'query parameter key');
+    assertIngressError(
+      () => generic.verify(request({ body, url: 'https://h.example/hooks/alerts' }), src(verify), NOW),
+      401,
+      'missing_signature',
+      'query parameter key',
+    );
   });
 
   it('HTTP Basic with the configured user and a secret as password', () => {
@@ -71,7 +90,12 @@ describe('generic preset: token, basic, none', () => {
     generic.verify(request({ body }), src('none', []), NOW);
     generic.verify(request({ body }), src({ none: true }, []), NOW);
     assertIngressError(() => generic.verify(request({ body }), src(undefined), NOW), 401, 'no_verify', 'verify: none', 'alerts');
-    assertIngressError(() => generic.verify(request({ body, headers: { 'X-Token': 'x' } }), src({ token: { header: 'X-Token' } }, []), NOW), 401, 'no_secret', 'ALERTS_SECRET');
+    assertIngressError(
+      () => generic.verify(request({ body, headers: { 'X-Token': 'x' } }), src({ token: { header: 'X-Token' } }, []), NOW),
+      401,
+      'no_secret',
+      'ALERTS_SECRET',
+    );
   });
 
   it('strips the configured credential header from stored events', () => {
@@ -106,7 +130,13 @@ describe('generic preset: describe with CEL', () => {
 
   it('answers 400 naming the expression when the event type cannot be found', () => {
     const r = request({ body });
-    assertIngressError(() => generic.describe(r, bodyOf(r), src('none', [], { event: 'body.alert.missing' }), evaluate), 400, 'no_event_type', 'body.alert.missing', 'alerts');
+    assertIngressError(
+      () => generic.describe(r, bodyOf(r), src('none', [], { event: 'body.alert.missing' }), evaluate),
+      400,
+      'no_event_type',
+      'body.alert.missing',
+      'alerts',
+    );
     assertIngressError(() => generic.describe(r, bodyOf(r), src('none', [], { event: 'body.alert' }), evaluate), 400, 'no_event_type', 'non-empty string');
   });
 

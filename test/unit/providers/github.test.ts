@@ -10,12 +10,19 @@ const push = fixture('github/push.json');
 
 function signed(body: Buffer | string, secret = SECRET, extra: Record<string, string> = {}) {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const { headers } = github.sign({ body: raw, secret, url: 'https://hooks.example.com/hooks/github', contentType: 'application/json', now: NOW, headers: fixtureHeaders('github/push.headers.json') });
+  const { headers } = github.sign({
+    body: raw,
+    secret,
+    url: 'https://hooks.example.com/hooks/github',
+    contentType: 'application/json',
+    now: NOW,
+    headers: fixtureHeaders('github/push.headers.json'),
+  });
   return request({ body: raw, headers: { ...headers, ...extra } });
 }
 
 describe('github preset', () => {
-  it("accepts GitHub's documented example (secret \"It's a Secret to Everybody\", body \"Hello, World!\")", () => {
+  it('accepts GitHub\'s documented example (secret "It\'s a Secret to Everybody", body "Hello, World!")', () => {
     const req = request({
       body: 'Hello, World!',
       headers: { 'X-Hub-Signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' },
@@ -66,16 +73,28 @@ describe('github preset', () => {
   it('refuses the legacy sha1 form and a bare hex value', () => {
     const hex = pick(signed(push).headers as Record<string, string>, 'x-hub-signature-256').slice('sha256='.length);
     for (const value of [`sha1=${hex}`, hex, `sha256=${hex.toUpperCase()}x`]) {
-      assertIngressError(() => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': value } }), source('github', [SECRET]), NOW), 401, 'bad_signature');
+      assertIngressError(
+        () => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': value } }), source('github', [SECRET]), NOW),
+        401,
+        'bad_signature',
+      );
     }
   });
 
   it('refuses two different copies of the signature header', () => {
     const good = pick(signed(push).headers as Record<string, string>, 'x-hub-signature-256');
     const bad = `sha256=${'0'.repeat(64)}`;
-    assertIngressError(() => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': [good, bad] } }), source('github', [SECRET]), NOW), 401, 'duplicate_header');
+    assertIngressError(
+      () => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': [good, bad] } }), source('github', [SECRET]), NOW),
+      401,
+      'duplicate_header',
+    );
     // Node joins repeated unknown headers with ", ".
-    assertIngressError(() => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': `${good}, ${bad}` } }), source('github', [SECRET]), NOW), 401, 'duplicate_header');
+    assertIngressError(
+      () => github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': `${good}, ${bad}` } }), source('github', [SECRET]), NOW),
+      401,
+      'duplicate_header',
+    );
     // The same value twice is unambiguous.
     github.verify(request({ body: push, headers: { 'X-Hub-Signature-256': [good, good] } }), source('github', [SECRET]), NOW);
   });
@@ -90,7 +109,13 @@ describe('github preset', () => {
   });
 
   it('sign() guesses the event from the body when no header names it', () => {
-    const { headers } = github.sign({ body: Buffer.from('{"zen":"Keep it logically awesome.","hook_id":1}'), secret: SECRET, url: 'x', contentType: 'application/json', now: NOW });
+    const { headers } = github.sign({
+      body: Buffer.from('{"zen":"Keep it logically awesome.","hook_id":1}'),
+      secret: SECRET,
+      url: 'x',
+      contentType: 'application/json',
+      now: NOW,
+    });
     assert.equal(pick(headers, 'x-github-event'), 'ping');
   });
 });

@@ -18,7 +18,12 @@ describe('metaChallenge (GET ?hub.challenge=)', () => {
   });
 
   it('refuses a wrong or missing token with 401, naming the variable', () => {
-    assertIngressError(() => metaChallenge(get('hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess'), src()), 401, 'bad_verify_token', 'WHATSAPP_WEBHOOK_SECRET');
+    assertIngressError(
+      () => metaChallenge(get('hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess'), src()),
+      401,
+      'bad_verify_token',
+      'WHATSAPP_WEBHOOK_SECRET',
+    );
     assertIngressError(() => metaChallenge(get('hub.mode=subscribe&hub.challenge=1'), src()), 401, 'bad_verify_token');
     assertIngressError(() => metaChallenge(get('hub.mode=subscribe&hub.challenge=1&hub.verify_token=x'), src([])), 401, 'no_secret', 'WHATSAPP_WEBHOOK_SECRET');
   });

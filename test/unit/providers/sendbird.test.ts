@@ -28,11 +28,21 @@ describe('sendbird preset', () => {
   });
 
   it('refuses a tampered body and a wrong token; accepts a rotated one; names the missing header', () => {
-    assertIngressError(() => sendbird.verify(request({ body: body.toString().replace('standup', 'party'), headers: { 'x-sendbird-signature': sign(TOKEN) } }), src(), NOW), 401, 'bad_signature', 'X-Sendbird-Signature');
+    assertIngressError(
+      () => sendbird.verify(request({ body: body.toString().replace('standup', 'party'), headers: { 'x-sendbird-signature': sign(TOKEN) } }), src(), NOW),
+      401,
+      'bad_signature',
+      'X-Sendbird-Signature',
+    );
     assertIngressError(() => sendbird.verify(request({ body, headers: { 'x-sendbird-signature': sign('other') } }), src(), NOW), 401, 'bad_signature');
     sendbird.verify(request({ body, headers: { 'x-sendbird-signature': sign('old-token') } }), src(['old-token', TOKEN]), NOW);
     assertIngressError(() => sendbird.verify(request({ body }), src(), NOW), 401, 'missing_signature', 'X-Sendbird-Signature');
-    assertIngressError(() => sendbird.verify(request({ body, headers: { 'x-sendbird-signature': sign(TOKEN) } }), src([]), NOW), 401, 'no_secret', 'SENDBIRD_WEBHOOK_SECRET');
+    assertIngressError(
+      () => sendbird.verify(request({ body, headers: { 'x-sendbird-signature': sign(TOKEN) } }), src([]), NOW),
+      401,
+      'no_secret',
+      'SENDBIRD_WEBHOOK_SECRET',
+    );
   });
 
   it('accepts the legacy x-signature header', () => {

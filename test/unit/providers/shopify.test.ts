@@ -26,7 +26,13 @@ describe('shopify preset', () => {
   });
 
   it('refuses a tampered body and a wrong secret', () => {
-    assertIngressError(() => shopify.verify(req(mac(SECRET, order), order.toString().replace('403.00', '0.01')), src(), NOW), 401, 'bad_signature', 'X-Shopify-Hmac-Sha256', 'SHOPIFY_WEBHOOK_SECRET');
+    assertIngressError(
+      () => shopify.verify(req(mac(SECRET, order), order.toString().replace('403.00', '0.01')), src(), NOW),
+      401,
+      'bad_signature',
+      'X-Shopify-Hmac-Sha256',
+      'SHOPIFY_WEBHOOK_SECRET',
+    );
     assertIngressError(() => shopify.verify(req(mac('another-app', order)), src(), NOW), 401, 'bad_signature');
   });
 

@@ -72,12 +72,21 @@ describe('slack preset', () => {
 
   it('refuses a tampered body, a wrong secret and a changed timestamp', () => {
     const body = fixture('slack/event_callback-message.json');
-    assertIngressError(() => slack.verify(req(body.toString().replace('prospect', 'perish'), NOW_S, sig(SECRET, NOW_S, body)), src(), NOW), 401, 'bad_signature', 'X-Slack-Signature', 'SLACK_WEBHOOK_SECRET');
+    assertIngressError(
+      () => slack.verify(req(body.toString().replace('prospect', 'perish'), NOW_S, sig(SECRET, NOW_S, body)), src(), NOW),
+      401,
+      'bad_signature',
+      'X-Slack-Signature',
+      'SLACK_WEBHOOK_SECRET',
+    );
     assertIngressError(() => slack.verify(req(body, NOW_S, sig('other', NOW_S, body)), src(), NOW), 401, 'bad_signature');
     assertIngressError(() => slack.verify(req(body, NOW_S + 1, sig(SECRET, NOW_S, body)), src(), NOW), 401, 'bad_signature');
   });
 
-  for (const [name, ts] of [['stale', NOW_S - 301], ['future', NOW_S + 301]] as const) {
+  for (const [name, ts] of [
+    ['stale', NOW_S - 301],
+    ['future', NOW_S + 301],
+  ] as const) {
     it(`refuses a ${name} timestamp, naming the header and the skew`, () => {
       const body = fixture('slack/event_callback-message.json');
       assertIngressError(() => slack.verify(req(body, ts), src(), NOW), 401, 'stale_timestamp', 'X-Slack-Request-Timestamp', '300 s');
@@ -93,7 +102,12 @@ describe('slack preset', () => {
   it('names the missing headers', () => {
     const body = fixture('slack/event_callback-message.json');
     assertIngressError(() => slack.verify(request({ body }), src(), NOW), 401, 'missing_signature', 'X-Slack-Signature');
-    assertIngressError(() => slack.verify(request({ body, headers: { 'X-Slack-Signature': sig(SECRET, NOW_S, body) } }), src(), NOW), 401, 'missing_signature', 'X-Slack-Request-Timestamp');
+    assertIngressError(
+      () => slack.verify(request({ body, headers: { 'X-Slack-Signature': sig(SECRET, NOW_S, body) } }), src(), NOW),
+      401,
+      'missing_signature',
+      'X-Slack-Request-Timestamp',
+    );
   });
 
   it('round-trips sign() → verify()', () => {

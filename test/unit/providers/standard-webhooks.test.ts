@@ -79,7 +79,10 @@ describe('standard-webhooks preset', () => {
     assertIngressError(() => sw.verify(req(sig(other, 'msg_2b8Zq', NOW_S, invoice)), src(), NOW), 401, 'bad_signature');
   });
 
-  for (const [name, ts] of [['stale', NOW_S - 301], ['future', NOW_S + 301]] as const) {
+  for (const [name, ts] of [
+    ['stale', NOW_S - 301],
+    ['future', NOW_S + 301],
+  ] as const) {
     it(`refuses a ${name} timestamp`, () => {
       assertIngressError(() => sw.verify(req(sig(SECRET, 'msg_2b8Zq', ts, invoice), ts), src(), NOW), 401, 'stale_timestamp', 'webhook-timestamp', '300 s');
     });
@@ -88,8 +91,18 @@ describe('standard-webhooks preset', () => {
   it('names each missing header', () => {
     const good = sig(SECRET, 'msg_2b8Zq', NOW_S, invoice);
     assertIngressError(() => sw.verify(request({ body: invoice }), src(), NOW), 401, 'missing_signature', 'webhook-signature');
-    assertIngressError(() => sw.verify(request({ body: invoice, headers: { 'webhook-signature': good, 'webhook-timestamp': String(NOW_S) } }), src(), NOW), 401, 'missing_signature', 'webhook-id');
-    assertIngressError(() => sw.verify(request({ body: invoice, headers: { 'webhook-signature': good, 'webhook-id': 'msg_2b8Zq' } }), src(), NOW), 401, 'missing_signature', 'webhook-timestamp');
+    assertIngressError(
+      () => sw.verify(request({ body: invoice, headers: { 'webhook-signature': good, 'webhook-timestamp': String(NOW_S) } }), src(), NOW),
+      401,
+      'missing_signature',
+      'webhook-id',
+    );
+    assertIngressError(
+      () => sw.verify(request({ body: invoice, headers: { 'webhook-signature': good, 'webhook-id': 'msg_2b8Zq' } }), src(), NOW),
+      401,
+      'missing_signature',
+      'webhook-timestamp',
+    );
   });
 
   it('refuses a header without any v1 signature, and no secret', () => {

@@ -60,9 +60,18 @@ describe('stripe preset', () => {
     assertIngressError(() => stripe.verify(req(`t=${NOW_S + 1},v1=${v1(SECRET, NOW_S, event)}`), src(), NOW), 401, 'bad_signature');
   });
 
-  for (const [name, t] of [['stale', NOW_S - 301], ['future', NOW_S + 301]] as const) {
+  for (const [name, t] of [
+    ['stale', NOW_S - 301],
+    ['future', NOW_S + 301],
+  ] as const) {
     it(`refuses a ${name} timestamp, saying the allowed skew`, () => {
-      assertIngressError(() => stripe.verify(req(`t=${t},v1=${v1(SECRET, t, event)}`), src(), NOW), 401, 'stale_timestamp', '300 s', name === 'stale' ? 'in the past' : 'in the future');
+      assertIngressError(
+        () => stripe.verify(req(`t=${t},v1=${v1(SECRET, t, event)}`), src(), NOW),
+        401,
+        'stale_timestamp',
+        '300 s',
+        name === 'stale' ? 'in the past' : 'in the future',
+      );
     });
   }
 

@@ -86,7 +86,13 @@ describe('twilio preset', () => {
 
   it('refuses a tampered form, a different URL and a wrong token', () => {
     const good = libSign(TOKEN, URL_, sms);
-    assertIngressError(() => twilio.verify(formReq(sms.toString().replace('Hello', 'Goodbye'), good), src(), NOW), 401, 'bad_signature', 'X-Twilio-Signature', 'TWILIO_WEBHOOK_SECRET');
+    assertIngressError(
+      () => twilio.verify(formReq(sms.toString().replace('Hello', 'Goodbye'), good), src(), NOW),
+      401,
+      'bad_signature',
+      'X-Twilio-Signature',
+      'TWILIO_WEBHOOK_SECRET',
+    );
     assertIngressError(() => twilio.verify(formReq(sms, good, URL_.replace('acme', 'evil')), src(), NOW), 401, 'bad_signature');
     assertIngressError(() => twilio.verify(formReq(sms, libSign('other', URL_, sms)), src(), NOW), 401, 'bad_signature');
   });
@@ -94,13 +100,29 @@ describe('twilio preset', () => {
   it('refuses a JSON body that does not hash to the signed bodySHA256, or has none', () => {
     const json = Buffer.from('{"MessageSid":"SM1"}');
     const signed = twilio.sign({ body: json, secret: TOKEN, url: URL_, contentType: 'application/json', now: NOW });
-    assertIngressError(() => twilio.verify(request({ body: '{"MessageSid":"SM2"}', url: signed.url!, headers: signed.headers }), src(), NOW), 401, 'bad_signature', 'bodySHA256');
-    assertIngressError(() => twilio.verify(request({ body: json, url: URL_, headers: signed.headers }), src(), NOW), 401, 'bad_signature', 'bodySHA256', 'PUBLIC_URL');
+    assertIngressError(
+      () => twilio.verify(request({ body: '{"MessageSid":"SM2"}', url: signed.url!, headers: signed.headers }), src(), NOW),
+      401,
+      'bad_signature',
+      'bodySHA256',
+    );
+    assertIngressError(
+      () => twilio.verify(request({ body: json, url: URL_, headers: signed.headers }), src(), NOW),
+      401,
+      'bad_signature',
+      'bodySHA256',
+      'PUBLIC_URL',
+    );
   });
 
   it('accepts either token while rotating, names the missing header, refuses without a token', () => {
     twilio.verify(formReq(sms, libSign('old-token', URL_, sms)), src(['old-token', TOKEN]), NOW);
-    assertIngressError(() => twilio.verify(request({ body: sms, url: URL_, headers: { 'Content-Type': FORM } }), src(), NOW), 401, 'missing_signature', 'X-Twilio-Signature');
+    assertIngressError(
+      () => twilio.verify(request({ body: sms, url: URL_, headers: { 'Content-Type': FORM } }), src(), NOW),
+      401,
+      'missing_signature',
+      'X-Twilio-Signature',
+    );
     assertIngressError(() => twilio.verify(formReq(sms, libSign(TOKEN, URL_, sms)), src([]), NOW), 401, 'no_secret', 'TWILIO_WEBHOOK_SECRET');
   });
 
@@ -124,15 +146,27 @@ describe('twilio preset: what is verified is what is parsed', () => {
   // Each body splits the signed bytes differently: twilio's own library gives it the original
   // signature, so only the shape of the values can tell it from the delivery Twilio sent.
   const shifted: Array<[string, string, RegExp]> = [
-    ['both statuses renamed (MessageStatusd=elivered): it would read as a new incoming message', status.replace('SmsStatus=delivered', 'SmsStatusd=elivered').replace('MessageStatus=delivered', 'MessageStatusd=elivered'), /SmsStatus or MessageStatus/],
-    ['MessageStatus folded into the MessageSid value: a new delivery id', status.replace('&MessageStatus=delivered', '').replace(/MessageSid=(SM[0-9a-f]+)/, 'MessageSid=$1MessageStatusdelivered'), /not a Twilio SID/],
+    [
+      'both statuses renamed (MessageStatusd=elivered): it would read as a new incoming message',
+      status.replace('SmsStatus=delivered', 'SmsStatusd=elivered').replace('MessageStatus=delivered', 'MessageStatusd=elivered'),
+      /SmsStatus or MessageStatus/,
+    ],
+    [
+      'MessageStatus folded into the MessageSid value: a new delivery id',
+      status.replace('&MessageStatus=delivered', '').replace(/MessageSid=(SM[0-9a-f]+)/, 'MessageSid=$1MessageStatusdelivered'),
+      /not a Twilio SID/,
+    ],
   ];
   for (const [name, body, why] of shifted) {
     it(`a boundary shift keeps the signature but cannot rename the delivery: ${name}`, () => {
-      assert.equal(signedFor(paramsOf(body)), good, 'the same signature, by twilio\'s own library');
+      assert.equal(signedFor(paramsOf(body)), good, "the same signature, by twilio's own library");
       const r = formReq(body, good);
       twilio.verify(r, src(), NOW);
-      const err = assertIngressError(() => twilio.describe(r, bodyOf(r), src(), noEvaluate), 400, (why.source.includes('SID') ? 'invalid_twilio_delivery' : 'no_event_type'));
+      const err = assertIngressError(
+        () => twilio.describe(r, bodyOf(r), src(), noEvaluate),
+        400,
+        why.source.includes('SID') ? 'invalid_twilio_delivery' : 'no_event_type',
+      );
       assert.match(err.message, why);
     });
   }
@@ -152,7 +186,11 @@ describe('twilio preset: what is verified is what is parsed', () => {
     twilio.verify(ok, src(), NOW);
     assert.equal((bodyOf(ok) as { Body: string }).Body, 'café');
     // A signature over U+FFFD (what a UTF-8 reading of any lone high byte gives) must not cover %E8 read as Latin-1.
-    const blurred = request({ body: `${status}&Body=caf%E8`, url: URL_, headers: { ...headers, 'X-Twilio-Signature': signedFor({ ...paramsOf(status), Body: 'caf\ufffd' }) } });
+    const blurred = request({
+      body: `${status}&Body=caf%E8`,
+      url: URL_,
+      headers: { ...headers, 'X-Twilio-Signature': signedFor({ ...paramsOf(status), Body: 'caf\ufffd' }) },
+    });
     assertIngressError(() => twilio.verify(blurred, src(), NOW), 401, 'bad_signature');
   });
 

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  checkTimestamp,
-  decodeSignature,
-  matchAny,
-  safeEqual,
-  secretsOf,
-  signatureHeader,
-} from '../../../src/providers/verify-core.js';
+import { checkTimestamp, decodeSignature, matchAny, safeEqual, secretsOf, signatureHeader } from '../../../src/providers/verify-core.js';
 import { NOW, NOW_S, assertIngressError, request, source } from './helpers.js';
 
 describe('verify-core', () => {
@@ -63,7 +56,12 @@ describe('verify-core', () => {
     assert.deepEqual(signatureHeader(request({ body: '', headers: { 'b-sig': 'x' } }), ['A-Sig', 'B-Sig'], 'P'), { name: 'B-Sig', value: 'x' });
     assertIngressError(() => signatureHeader(request({ body: '', headers: { 'a-sig': ['x', 'y'] } }), ['A-Sig'], 'P'), 401, 'duplicate_header', 'A-Sig');
     assertIngressError(() => signatureHeader(request({ body: '', headers: { 'a-sig': 'x, y' } }), ['A-Sig'], 'P', { noComma: true }), 401, 'duplicate_header');
-    assertIngressError(() => signatureHeader(request({ body: '', headers: { 'a-sig': '' } }), ['A-Sig', 'B-Sig'], 'P'), 401, 'missing_signature', 'A-Sig or B-Sig');
+    assertIngressError(
+      () => signatureHeader(request({ body: '', headers: { 'a-sig': '' } }), ['A-Sig', 'B-Sig'], 'P'),
+      401,
+      'missing_signature',
+      'A-Sig or B-Sig',
+    );
   });
 
   it('secretsOf refuses an empty secret list, naming where the secret comes from', () => {

@@ -44,7 +44,12 @@ describe('zoom preset', () => {
   });
 
   it('refuses a tampered body, a wrong secret, stale and future timestamps', () => {
-    assertIngressError(() => zoom.verify(req(started.toString().replace('standup', 'party'), NOW_S, sig(SECRET, NOW_S, started)), src(), NOW), 401, 'bad_signature', 'x-zm-signature');
+    assertIngressError(
+      () => zoom.verify(req(started.toString().replace('standup', 'party'), NOW_S, sig(SECRET, NOW_S, started)), src(), NOW),
+      401,
+      'bad_signature',
+      'x-zm-signature',
+    );
     assertIngressError(() => zoom.verify(req(started, NOW_S, sig('nope', NOW_S, started)), src(), NOW), 401, 'bad_signature');
     assertIngressError(() => zoom.verify(req(started, NOW_S - 301), src(), NOW), 401, 'stale_timestamp', 'x-zm-request-timestamp', 'in the past');
     assertIngressError(() => zoom.verify(req(started, NOW_S + 301), src(), NOW), 401, 'stale_timestamp', 'in the future');

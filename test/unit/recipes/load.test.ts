@@ -10,7 +10,11 @@ const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const badDir = join(fixtures, 'bad-recipes');
 const goodDir = join(fixtures, 'good-recipes');
 
-interface Expectation { line: number; col: number; fragment: string }
+interface Expectation {
+  line: number;
+  col: number;
+  fragment: string;
+}
 
 /** `# expect: L:C fragment` comments at the top of each bad recipe. */
 function expectationsOf(file: string): Expectation[] {
@@ -22,7 +26,9 @@ function expectationsOf(file: string): Expectation[] {
 }
 
 const bad = loadRecipes(badDir, {});
-const badFiles = readdirSync(badDir).filter((f) => f.endsWith('.yaml') && f !== 'sources.yaml').sort();
+const badFiles = readdirSync(badDir)
+  .filter((f) => f.endsWith('.yaml') && f !== 'sources.yaml')
+  .sort();
 
 test('the malformed-recipe corpus has at least 20 files, each with an expectation', () => {
   assert.ok(badFiles.length >= 20, `${badFiles.length} files`);
@@ -53,7 +59,10 @@ test('no malformed recipe is loaded, problems are sorted by file and position', 
 test('the good recipes load with zero problems', () => {
   const good = loadRecipes(goodDir, { DEPLOYER_SECRET: 'one, two', SHOPIFY_EU_SECRET: 's3' });
   assert.deepEqual(good.problems.map(formatProblem), []);
-  assert.deepEqual(good.recipes.map((r) => r.name), ['github-deploy', 'sendbird-offline-notify']);
+  assert.deepEqual(
+    good.recipes.map((r) => r.name),
+    ['github-deploy', 'sendbird-offline-notify'],
+  );
   const sendbird = good.recipes.find((r) => r.name === 'sendbird-offline-notify');
   assert.deepEqual(sendbird?.on, { source: 'sendbird', event: 'group_channel:message_send', if: 'event.payload.message != ""' });
   const deployer = good.sources.get('deployer');
@@ -76,8 +85,14 @@ test('a missing folder is one problem; *.yml files are read; an empty file is a 
     writeFileSync(join(dir, 'b.yaml'), '# nothing yet\n');
     writeFileSync(join(dir, 'notes.txt'), 'not a recipe');
     const r = loadRecipes(dir, {});
-    assert.deepEqual(r.recipes.map((x) => x.name), ['a']);
-    assert.deepEqual(r.problems.map((p) => [basename(p.file), p.line, p.col]), [['b.yaml', 1, 1]]);
+    assert.deepEqual(
+      r.recipes.map((x) => x.name),
+      ['a'],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => [basename(p.file), p.line, p.col]),
+      [['b.yaml', 1, 1]],
+    );
     assert.match(r.problems[0]!.message, /empty recipe file/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -86,11 +101,29 @@ test('a missing folder is one problem; *.yml files are read; an empty file is a 
 
 // Positions inside strings written in different YAML styles.
 const positions: Array<[string, string, number, number, string]> = [
-  ['double-quoted with escapes', 'name: p\non: { source: github, event: push }\nsteps:\n  - log: "a\\tb\\u00e9 {{ nope.x }}"\n', 4, 25, 'unknown variable "nope"'],
+  [
+    'double-quoted with escapes',
+    'name: p\non: { source: github, event: push }\nsteps:\n  - log: "a\\tb\\u00e9 {{ nope.x }}"\n',
+    4,
+    25,
+    'unknown variable "nope"',
+  ],
   ['single-quoted with doubled quote', "name: p\non: { source: github, event: push }\nsteps:\n  - log: 'it''s {{ nope }}'\n", 4, 20, 'unknown variable "nope"'],
   ['plain', 'name: p\non: { source: github, event: push }\nsteps:\n  - log: x {{ nope }}\n', 4, 15, 'unknown variable "nope"'],
-  ['literal block, third line', 'name: p\non: { source: github, event: push }\nsteps:\n  - log: |\n      one\n      two\n        {{ steps.zz }}\n', 7, 12, 'unknown step id "zz"'],
-  ['folded block, first line', 'name: p\non: { source: github, event: push }\nsteps:\n  - if: >\n      event.a && steps.q.ok\n    then: [ { log: x } ]\n', 5, 18, 'unknown step id "q"'],
+  [
+    'literal block, third line',
+    'name: p\non: { source: github, event: push }\nsteps:\n  - log: |\n      one\n      two\n        {{ steps.zz }}\n',
+    7,
+    12,
+    'unknown step id "zz"',
+  ],
+  [
+    'folded block, first line',
+    'name: p\non: { source: github, event: push }\nsteps:\n  - if: >\n      event.a && steps.q.ok\n    then: [ { log: x } ]\n',
+    5,
+    18,
+    'unknown step id "q"',
+  ],
 ];
 for (const [name, text, line, col, fragment] of positions) {
   test(`positions inside strings: ${name}`, () => {
@@ -134,7 +167,10 @@ steps:
   - log: "{{ steps.inner }} {{ commit }}"
 `;
   const { problems } = checkRecipeText('scopes.yaml', text);
-  assert.deepEqual(problems.map((p) => `${p.line}:${p.col} ${p.message.slice(0, 25)}`), ['12:32 unknown variable "commit"']);
+  assert.deepEqual(
+    problems.map((p) => `${p.line}:${p.col} ${p.message.slice(0, 25)}`),
+    ['12:32 unknown variable "commit"'],
+  );
 });
 
 test("trigger URLs: the sources the recipes use, without hookflow's own (run.failed, schedules)", async () => {

@@ -17,7 +17,14 @@ for (const [name, variable] of envVars) {
 }
 
 const sizes: Array<[string | number, number]> = [
-  ['5mb', 5 * 1024 * 1024], ['512kb', 512 * 1024], ['1MiB', 1024 * 1024], ['2 GB', 2 * 1024 ** 3], ['100', 100], ['100b', 100], [2048, 2048], ['1.5kb', 1536],
+  ['5mb', 5 * 1024 * 1024],
+  ['512kb', 512 * 1024],
+  ['1MiB', 1024 * 1024],
+  ['2 GB', 2 * 1024 ** 3],
+  ['100', 100],
+  ['100b', 100],
+  [2048, 2048],
+  ['1.5kb', 1536],
 ];
 for (const [input, bytes] of sizes) {
   test(`parseSize(${JSON.stringify(input)}) = ${bytes}`, () => assert.equal(parseSize(input), bytes));
@@ -35,7 +42,11 @@ test('splitSecrets and interpolateEnv', () => {
 test('a preset needs no file: its secrets come from <SOURCE>_WEBHOOK_SECRET, comma-separated for rotation', () => {
   const env = { GITHUB_WEBHOOK_SECRET: 'old,new', STANDARD_WEBHOOKS_WEBHOOK_SECRET: 'whsec_x' };
   assert.deepEqual(resolveSource('github', new Map(), env), {
-    name: 'github', provider: 'github', secrets: ['old', 'new'], secretOrigin: 'GITHUB_WEBHOOK_SECRET', maxBody: 1024 * 1024,
+    name: 'github',
+    provider: 'github',
+    secrets: ['old', 'new'],
+    secretOrigin: 'GITHUB_WEBHOOK_SECRET',
+    maxBody: 1024 * 1024,
   });
   assert.deepEqual(resolveSource('standard-webhooks', new Map(), env)?.secrets, ['whsec_x']);
   assert.deepEqual(resolveSource('stripe', new Map(), env)?.secrets, []);
@@ -69,9 +80,14 @@ test('sources.yaml: providers, ${ENV} secrets, verify, CEL and sizes', () => {
   assert.deepEqual(problems, []);
   assert.deepEqual(sources.get('shop-eu'), { name: 'shop-eu', provider: 'shopify', secrets: ['shp'], secretOrigin: 'SHOPIFY_EU_SECRET', maxBody: 1048576 });
   assert.deepEqual(sources.get('alerts'), {
-    name: 'alerts', provider: 'generic', secrets: ['k1', 'k2'], secretOrigin: 'ALERTS_SECRET', maxBody: 5 * 1048576,
+    name: 'alerts',
+    provider: 'generic',
+    secrets: ['k1', 'k2'],
+    secretOrigin: 'ALERTS_SECRET',
+    maxBody: 5 * 1048576,
     verify: { hmac: 'sha256', header: 'X-Signature', encoding: 'hex', prefix: 'sha256=' },
-    event: 'body.alert.status', id: 'headers["x-request-id"]',
+    event: 'body.alert.status',
+    id: 'headers["x-request-id"]',
   });
   assert.deepEqual(sources.get('open')?.verify, 'none');
   assert.deepEqual([sources.get('gh2')?.secrets, sources.get('gh2')?.secretOrigin], [['g'], 'GH2_WEBHOOK_SECRET']);
@@ -141,10 +157,18 @@ test('a Standard Webhooks secret that decodes to an empty key is a load problem'
 });
 
 test('dedupe: a content key (CEL over body, headers, query) and a window; problems at file:line:col', () => {
-  const ok = loadSourcesFile('sources.yaml', { GITHUB_WEBHOOK_SECRET: 's' }, 'sources:\n  github:\n    provider: github\n    dedupe: { key: body, window: 10m }\n');
+  const ok = loadSourcesFile(
+    'sources.yaml',
+    { GITHUB_WEBHOOK_SECRET: 's' },
+    'sources:\n  github:\n    provider: github\n    dedupe: { key: body, window: 10m }\n',
+  );
   assert.deepEqual(ok.problems, []);
   assert.deepEqual(ok.sources.get('github')?.dedupe, { key: 'body', windowMs: 600_000 });
-  const bad = loadSourcesFile('sources.yaml', { GITHUB_WEBHOOK_SECRET: 's' }, 'sources:\n  github:\n    provider: github\n    dedupe: { key: event.after, window: 10 minutes }\n');
+  const bad = loadSourcesFile(
+    'sources.yaml',
+    { GITHUB_WEBHOOK_SECRET: 's' },
+    'sources:\n  github:\n    provider: github\n    dedupe: { key: event.after, window: 10 minutes }\n',
+  );
   const shown = bad.problems.map(formatProblem);
   assert.equal(shown.length, 2, shown.join('\n'));
   assert.match(shown[0]!, /^sources\.yaml:4:20 unknown variable "event" in dedupe\.key/);
