@@ -72,12 +72,8 @@ function loadValidSaying(dir: string, env: Record<string, string | undefined>, o
 export async function explainCommand(config: Config, argv: string[], out: Out): Promise<number> {
   const usage = 'hookflow explain <source> <payload-file> [--header K:V]';
   const { values, positionals } = parseCommand(argv, HEADER_OPTION, usage, 2);
-  const [sourceName, file] = positionals;
-  if (!sourceName || !file) throw usageError(usage);
+  const { sourceName, file, set, source } = sourceAndPayload(config, positionals, usage, out);
   const given = headersOf(values.header, usage);
-  const set = loadValidSaying(config.recipesDir, config.env, out);
-  const source = set.source(sourceName);
-  if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const provider = getProvider(source.provider);
   if (!provider) throw new Error(`source "${sourceName}" names an unknown provider "${source.provider}"`);
   const req = requestFrom(config, sourceName, file, { ...headersFileFor(file)?.headers, ...given });
@@ -113,12 +109,8 @@ export async function explainCommand(config: Config, argv: string[], out: Out): 
 export async function sendCommand(config: Config, argv: string[], out: Out): Promise<number> {
   const usage = 'hookflow send <source> <payload-file> [--header K:V] [--url U]';
   const { values, positionals } = parseCommand(argv, { ...HEADER_OPTION, url: { type: 'string' } }, usage, 2);
-  const [sourceName, file] = positionals;
-  if (!sourceName || !file) throw usageError(usage);
+  const { sourceName, file, source } = sourceAndPayload(config, positionals, usage, out);
   const given = headersOf(values.header, usage);
-  const set = loadValidSaying(config.recipesDir, config.env, out);
-  const source = set.source(sourceName);
-  if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
   const body = readFileSync(file);
   // A fixture's headers (X-GitHub-Event, a delivery id, …) beside it in <name>.headers.json; --header wins.
   const fixtureHeaders = headersFileFor(file);
@@ -134,6 +126,16 @@ export async function sendCommand(config: Config, argv: string[], out: Out): Pro
   );
   out(text);
   return res.ok ? 0 : 1;
+}
+
+/** `<source> <payload-file>` of send and explain: the recipes that load, and the source they name. */
+function sourceAndPayload(config: Config, positionals: string[], usage: string, out: Out) {
+  const [sourceName, file] = positionals;
+  if (!sourceName || !file) throw usageError(usage);
+  const set = loadValidSaying(config.recipesDir, config.env, out);
+  const source = set.source(sourceName);
+  if (!source) throw new Error(`no source "${sourceName}" (not in sources.yaml, not a preset)`);
+  return { sourceName, file, set, source };
 }
 
 /** `<name>.headers.json` beside a payload `<name>.<ext>`: an object of header name → value. */

@@ -20,18 +20,8 @@ export interface SqliteDb {
   close(): void;
 }
 
-interface NodeSqliteModule {
-  DatabaseSync: new (
-    file: string,
-    opts?: { timeout?: number },
-  ) => {
-    exec(sql: string): void;
-    prepare(sql: string): Statement;
-    close(): void;
-  };
-}
-
-type BetterSqliteCtor = new (
+/** A database class of either engine: same constructor, same three methods. */
+type SqliteCtor = new (
   file: string,
   opts?: { timeout?: number },
 ) => {
@@ -39,6 +29,10 @@ type BetterSqliteCtor = new (
   prepare(sql: string): Statement;
   close(): void;
 };
+
+interface NodeSqliteModule {
+  DatabaseSync: SqliteCtor;
+}
 
 const require = createRequire(import.meta.url);
 
@@ -61,16 +55,16 @@ export function openSqlite(file: string, busyTimeoutMs = 5_000, prefer?: SqliteD
     const db = new builtin.DatabaseSync(file, { timeout: busyTimeoutMs });
     return { engine: 'node:sqlite', exec: (s) => db.exec(s), prepare: (s) => db.prepare(s), close: () => db.close() };
   }
-  let Better: BetterSqliteCtor;
+  let Better: SqliteCtor;
   try {
-    Better = require('better-sqlite3') as BetterSqliteCtor;
+    Better = require('better-sqlite3') as SqliteCtor;
   } catch (err) {
     throw new Error(
       `the intake journal needs SQLite: this Node (${process.version}) has no node:sqlite (Node ≥ 22.13 has it) and the optional package better-sqlite3 is not installed or did not build (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Use Node 24, or run "npm install better-sqlite3@12", or set HOOKFLOW_JOURNAL_URL=postgres://…`,
       { cause: err },
     );
   }
-  let db: InstanceType<BetterSqliteCtor>;
+  let db: InstanceType<SqliteCtor>;
   try {
     db = new Better(file, { timeout: busyTimeoutMs });
   } catch (err) {
