@@ -106,7 +106,8 @@ function App() {
       ${overview?.warnings?.length ? html`<div class="note warn">${overview.warnings.map((w) => html`<div>⚠ ${w}</div>`)}</div>` : null}
       ${route.tab === 'requests' ? html`<${Requests} selected=${route.id} open=${(id) => go('requests', id)} overview=${overview} />` : null}
       ${route.tab === 'sources' ? html`<${Sources} overview=${overview} go=${go} />` : null}
-      ${route.tab === 'recipes' ? html`<${Recipes} overview=${overview} />` : null} ${route.tab === 'outbox' ? html`<${Outbox} />` : null}
+      ${route.tab === 'recipes' ? html`<${Recipes} overview=${overview} />` : null}
+      ${route.tab === 'outbox' ? html`<${Outbox} />` : null}
     </main>
   `;
 }
@@ -153,41 +154,28 @@ function Requests({ selected, open, overview }) {
         </div>
         ${error ? html`<div class="note bad">${error}</div>` : null}
         ${list && list.length === 0 ? html`<div class="empty">No requests yet${source || verdict || since ? ' for these filters' : ''}. Send one to a trigger URL, or use "send a test event" under Sources.</div>` : null}
-        ${
-          list && list.length > 0
-            ? html`<table data-test="requests">
-                <thead>
-                  <tr>
-                    <th>time</th>
-                    <th>source</th>
-                    <th>verdict</th>
-                    <th>event / reason</th>
-                    <th>runs</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.map(
-                    (r) =>
-                      html`<tr class=${`row${r.id === selected ? ' selected' : ''}`} data-request=${r.id} onClick=${() => open(r.id)}>
-                        <td class="mono">${time(r.receivedAt)}</td>
-                        <td>${r.source}</td>
-                        <td><${Verdict} v=${r.verdict} /> <span class="muted">${r.status}</span></td>
-                        <td>
-                          ${r.event ? html`<span class="mono">${r.event.type}</span> <span class="muted mono">${r.event.id}</span>` : null}
-                          ${r.error ? html`<div class="reason">${r.error.code}: ${r.error.message}</div>` : null}
-                          ${r.replayOf ? html`<div class="muted">replay of ${r.replayOf}</div>` : null}
-                        </td>
-                        <td>${r.runs.length || html`<span class="muted">–</span>`}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
-            : null
-        }
+        ${list && list.length > 0
+          ? html`<table data-test="requests">
+              <thead><tr><th>time</th><th>source</th><th>verdict</th><th>event / reason</th><th>runs</th></tr></thead>
+              <tbody>
+                ${list.map(
+                  (r) => html`<tr class=${`row${r.id === selected ? ' selected' : ''}`} data-request=${r.id} onClick=${() => open(r.id)}>
+                    <td class="mono">${time(r.receivedAt)}</td>
+                    <td>${r.source}</td>
+                    <td><${Verdict} v=${r.verdict} /> <span class="muted">${r.status}</span></td>
+                    <td>
+                      ${r.event ? html`<span class="mono">${r.event.type}</span> <span class="muted mono">${r.event.id}</span>` : null}
+                      ${r.error ? html`<div class="reason">${r.error.code}: ${r.error.message}</div>` : null}
+                      ${r.replayOf ? html`<div class="muted">replay of ${r.replayOf}</div>` : null}
+                    </td>
+                    <td>${r.runs.length || html`<span class="muted">–</span>`}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : null}
       </div>
-      <div>
-        ${selected ? html`<${RequestDetail} id=${selected} open=${open} />` : html`<div class="card muted">Select a request to see its headers, body, verdict and runs.</div>`}
-      </div>
+      <div>${selected ? html`<${RequestDetail} id=${selected} open=${open} />` : html`<div class="card muted">Select a request to see its headers, body, verdict and runs.</div>`}</div>
     </div>
   `;
 }
@@ -227,84 +215,31 @@ function RequestDetail({ id, open }) {
     <div class="card" data-test="detail">
       <h2>${d.method} /hooks/${d.source} <${Verdict} v=${d.verdict} /></h2>
       <table class="kv">
-        <tr>
-          <td>request</td>
-          <td class="mono">${d.id}</td>
-        </tr>
-        <tr>
-          <td>received</td>
-          <td>${new Date(d.receivedAt).toLocaleString()}</td>
-        </tr>
-        <tr>
-          <td>answered</td>
-          <td>${d.status}</td>
-        </tr>
-        ${
-          d.event
-            ? html`<tr>
-                <td>event</td>
-                <td class="mono">${d.event.type} · ${d.event.id}</td>
-              </tr>`
-            : null
-        }
-        ${
-          d.error
-            ? html`<tr>
-                <td>reason</td>
-                <td class="reason">${d.error.code}: ${d.error.message}</td>
-              </tr>`
-            : null
-        }
-        ${
-          d.replayOf
-            ? html`<tr>
-                <td>replay of</td>
-                <td><a href=${`#/requests/${encodeURIComponent(d.replayOf)}`}>${d.replayOf}</a></td>
-              </tr>`
-            : null
-        }
+        <tr><td>request</td><td class="mono">${d.id}</td></tr>
+        <tr><td>received</td><td>${new Date(d.receivedAt).toLocaleString()}</td></tr>
+        <tr><td>answered</td><td>${d.status}</td></tr>
+        ${d.event ? html`<tr><td>event</td><td class="mono">${d.event.type} · ${d.event.id}</td></tr>` : null}
+        ${d.error ? html`<tr><td>reason</td><td class="reason">${d.error.code}: ${d.error.message}</td></tr>` : null}
+        ${d.replayOf ? html`<tr><td>replay of</td><td><a href=${`#/requests/${encodeURIComponent(d.replayOf)}`}>${d.replayOf}</a></td></tr>` : null}
       </table>
       <div class="filters mt">
-        <button
-          class="act"
-          data-test="replay"
-          disabled=${busy || !d.event}
-          title=${d.event ? 'run this event through the recipes again (new run ids)' : 'a refused request never became an event'}
-          onClick=${doReplay}
-        >
-          Replay
-        </button>
+        <button class="act" data-test="replay" disabled=${busy || !d.event} title=${d.event ? 'run this event through the recipes again (new run ids)' : 'a refused request never became an event'} onClick=${doReplay}>Replay</button>
         ${!d.event ? html`<span class="muted">refused requests cannot be replayed: ask the provider to deliver again</span>` : null}
       </div>
-      ${
-        replay?.ok
-          ? html`<div class="note" data-test="replayed">
-              Replayed as <a href=${`#/requests/${encodeURIComponent(replay.request)}`} onClick=${() => open(replay.request)}>${replay.request}</a>:
-              ${replay.runs.length ? replay.runs.map((r) => html`<div><${RunLink} run=${r} /></div>`) : ' no recipe takes this event now.'}
-            </div>`
-          : null
-      }
+      ${replay?.ok
+        ? html`<div class="note" data-test="replayed">Replayed as <a href=${`#/requests/${encodeURIComponent(replay.request)}`} onClick=${() => open(replay.request)}>${replay.request}</a>:
+            ${replay.runs.length ? replay.runs.map((r) => html`<div><${RunLink} run=${r} /></div>`) : ' no recipe takes this event now.'}</div>`
+        : null}
       ${replay && !replay.ok ? html`<div class="note bad">${replay.message}</div>` : null}
       <h3>Recipes</h3>
       ${d.explanation.length === 0 ? html`<div class="muted">${d.event ? 'no recipe listens to this source' : 'not judged: the request was refused before it became an event'}</div>` : null}
       ${d.explanation.map(
-        (e) =>
-          html`<div>
-            ${e.matched ? html`<span class="ok">✓ ${e.recipe}</span> <span class="muted">matches</span>` : html`<span class="muted">· ${e.recipe}: ${e.reason}</span>`}
-          </div>`,
+        (e) => html`<div>${e.matched ? html`<span class="ok">✓ ${e.recipe}</span> <span class="muted">matches</span>` : html`<span class="muted">· ${e.recipe}: ${e.reason}</span>`}</div>`,
       )}
       <h3>Runs</h3>
       ${d.runs.length === 0 ? html`<div class="muted">none</div>` : d.runs.map((r) => html`<div><${RunLink} run=${r} /></div>`)}
       <h3>Headers</h3>
-      <table class="kv mono">
-        ${Object.entries(d.headers).map(
-          ([k, v]) =>
-            html`<tr>
-              <td>${k}</td>
-              <td>${v}</td>
-            </tr>`,
-        )}
-      </table>
+      <table class="kv mono">${Object.entries(d.headers).map(([k, v]) => html`<tr><td>${k}</td><td>${v}</td></tr>`)}</table>
       <h3>Body <span class="muted">(${d.bodySize} bytes)</span></h3>
       <pre data-test="body">${body}</pre>
     </div>
@@ -321,10 +256,7 @@ function prettyBody(text) {
 
 function RunLink({ run }) {
   const label = html`<span class="mono">${run.workflowId}</span>`;
-  return html`<span data-test="run"
-    >${run.url ? html`<a href=${run.url} target="_blank" rel="noopener">${label}</a>` : label}
-    <span class="muted">${run.recipe} · ${run.state}${run.duplicate ? ' · duplicate' : ''}${run.error ? ` · ${run.error}` : ''}</span></span
-  >`;
+  return html`<span data-test="run">${run.url ? html`<a href=${run.url} target="_blank" rel="noopener">${label}</a>` : label} <span class="muted">${run.recipe} · ${run.state}${run.duplicate ? ' · duplicate' : ''}${run.error ? ` · ${run.error}` : ''}</span></span>`;
 }
 
 function Sources({ overview, go }) {
@@ -333,28 +265,15 @@ function Sources({ overview, go }) {
     <div class="card">
       <h2>Sources and trigger URLs</h2>
       <table>
-        <thead>
-          <tr>
-            <th>source</th>
-            <th>trigger URL</th>
-            <th>secret</th>
-            <th>recipes</th>
-          </tr>
-        </thead>
+        <thead><tr><th>source</th><th>trigger URL</th><th>secret</th><th>recipes</th></tr></thead>
         <tbody>
           ${overview.sources.map(
-            (s) =>
-              html`<tr>
-                <td>
-                  <b>${s.name}</b>
-                  <div class="muted">${s.provider}</div>
-                </td>
-                <td class="mono">${s.triggerUrl}</td>
-                <td>
-                  ${s.secret === 'set' ? html`<span class="ok">set</span> <span class="muted">(${s.secretFrom})</span>` : s.secret === 'unsigned' ? html`<span class="warn">not signed</span>` : html`<span class="bad">missing: set ${s.secretFrom}</span>`}
-                </td>
-                <td>${s.recipes.join(', ') || html`<span class="muted">none</span>`}</td>
-              </tr>`,
+            (s) => html`<tr>
+              <td><b>${s.name}</b><div class="muted">${s.provider}</div></td>
+              <td class="mono">${s.triggerUrl}</td>
+              <td>${s.secret === 'set' ? html`<span class="ok">set</span> <span class="muted">(${s.secretFrom})</span>` : s.secret === 'unsigned' ? html`<span class="warn">not signed</span>` : html`<span class="bad">missing: set ${s.secretFrom}</span>`}</td>
+              <td>${s.recipes.join(', ') || html`<span class="muted">none</span>`}</td>
+            </tr>`,
           )}
         </tbody>
       </table>
@@ -372,11 +291,7 @@ function TestEvent({ sources, go }) {
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     setBody(src?.example?.body ?? '{\n  "type": "test",\n  "id": "test-1"\n}');
-    setHeaders(
-      Object.entries(src?.example?.headers ?? {})
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    );
+    setHeaders(Object.entries(src?.example?.headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n'));
     setOut(null);
   }, [name]);
   const send = async () => {
@@ -397,13 +312,9 @@ function TestEvent({ sources, go }) {
   return html`
     <div class="card">
       <h2>Send a test event</h2>
-      <p class="muted">
-        Signed with the source's secret exactly as the provider would sign it, and POSTed to its trigger URL: it is journaled and judged like any delivery.
-      </p>
+      <p class="muted">Signed with the source's secret exactly as the provider would sign it, and POSTed to its trigger URL: it is journaled and judged like any delivery.</p>
       <div class="filters">
-        <select aria-label="test source" value=${name} onChange=${(e) => setName(e.target.value)}>
-          ${sources.map((s) => html`<option value=${s.name}>${s.name}</option>`)}
-        </select>
+        <select aria-label="test source" value=${name} onChange=${(e) => setName(e.target.value)}>${sources.map((s) => html`<option value=${s.name}>${s.name}</option>`)}</select>
       </div>
       <h3>Body</h3>
       <textarea rows="10" aria-label="test body" value=${body} onInput=${(e) => setBody(e.target.value)}></textarea>
@@ -411,15 +322,13 @@ function TestEvent({ sources, go }) {
       <textarea rows="2" aria-label="test headers" value=${headers} onInput=${(e) => setHeaders(e.target.value)}></textarea>
       <div class="filters mt"><button class="act" data-test="send-test" disabled=${busy || !name} onClick=${send}>Send test event</button></div>
       ${out?.error ? html`<div class="note bad">${out.error}</div>` : null}
-      ${
-        out && !out.error
-          ? html`<div class=${`note${out.status >= 400 ? ' bad' : ''}`} data-test="test-result">
-              ${out.status} ${out.note ? html`<span class="warn">${out.note}</span>` : null}
-              ${out.request ? html` — <a href=${`#/requests/${encodeURIComponent(out.request)}`} onClick=${() => go('requests', out.request)}>open request ${out.request}</a>` : null}
-              <pre>${JSON.stringify(out.answer, null, 2)}</pre>
-            </div>`
-          : null
-      }
+      ${out && !out.error
+        ? html`<div class=${`note${out.status >= 400 ? ' bad' : ''}`} data-test="test-result">
+            ${out.status} ${out.note ? html`<span class="warn">${out.note}</span>` : null}
+            ${out.request ? html` — <a href=${`#/requests/${encodeURIComponent(out.request)}`} onClick=${() => go('requests', out.request)}>open request ${out.request}</a>` : null}
+            <pre>${JSON.stringify(out.answer, null, 2)}</pre>
+          </div>`
+        : null}
     </div>
   `;
 }
@@ -440,14 +349,12 @@ function Recipes({ overview }) {
   };
   const resultsOf = (name) => (tests?.results ?? []).filter((t) => t.recipe === name);
   return html`
-    ${
-      overview.problems.length
-        ? html`<div class="card" data-test="problems">
-            <h2 class="bad">The recipes folder has problems: the last good set (loaded ${new Date(overview.loadedAt).toLocaleTimeString()}) keeps running</h2>
-            ${overview.problems.map((p) => html`<div class="mono bad">${p.text}</div>`)}
-          </div>`
-        : null
-    }
+    ${overview.problems.length
+      ? html`<div class="card" data-test="problems">
+          <h2 class="bad">The recipes folder has problems: the last good set (loaded ${new Date(overview.loadedAt).toLocaleTimeString()}) keeps running</h2>
+          ${overview.problems.map((p) => html`<div class="mono bad">${p.text}</div>`)}
+        </div>`
+      : null}
     <div class="card">
       <h2>Recipes <span class="muted">(${overview.recipes.length} loaded ${new Date(overview.loadedAt).toLocaleTimeString()})</span></h2>
       <div class="filters">
@@ -456,27 +363,17 @@ function Recipes({ overview }) {
         ${tests?.error ? html`<span class="bad">${tests.error}</span>` : null}
       </div>
       <table>
-        <thead>
-          <tr>
-            <th>recipe</th>
-            <th>on</th>
-            <th>tests</th>
-          </tr>
-        </thead>
+        <thead><tr><th>recipe</th><th>on</th><th>tests</th></tr></thead>
         <tbody>
           ${overview.recipes.map(
-            (r) =>
-              html`<tr>
-                <td>
-                  <b>${r.name}</b>
-                  <div class="muted">${r.description}</div>
-                </td>
-                <td class="mono">${r.source}${r.event ? ` · ${[].concat(r.event).join(', ')}` : ''}</td>
-                <td>
-                  ${r.tests ? `${r.tests}` : html`<span class="muted">none</span>`}
-                  ${resultsOf(r.name).map((t) => html`<div class=${t.passed ? 'ok' : 'bad'}>${t.passed ? '✓' : '✗'} ${t.test}${t.passed ? '' : html`<pre>${t.diff.join('\n')}</pre>`}</div>`)}
-                </td>
-              </tr>`,
+            (r) => html`<tr>
+              <td><b>${r.name}</b><div class="muted">${r.description}</div></td>
+              <td class="mono">${r.source}${r.event ? ` · ${[].concat(r.event).join(', ')}` : ''}</td>
+              <td>
+                ${r.tests ? `${r.tests}` : html`<span class="muted">none</span>`}
+                ${resultsOf(r.name).map((t) => html`<div class=${t.passed ? 'ok' : 'bad'}>${t.passed ? '✓' : '✗'} ${t.test}${t.passed ? '' : html`<pre>${t.diff.join('\n')}</pre>`}</div>`)}
+              </td>
+            </tr>`,
           )}
         </tbody>
       </table>
@@ -501,39 +398,22 @@ function Outbox() {
     <div class="card">
       <h2>Outbox <span class="muted">(development mode: these were captured, not sent)</span></h2>
       ${items && items.length === 0 ? html`<div class="empty">Nothing captured yet.</div>` : null}
-      ${
-        items && items.length > 0
-          ? html`<table data-test="outbox">
-              <thead>
-                <tr>
-                  <th>time</th>
-                  <th>kind</th>
-                  <th>to</th>
-                  <th>what</th>
-                  <th>run</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${items.map(
-                  (m) =>
-                    html`<tr>
-                      <td class="mono">${time(m.at)}</td>
-                      <td>${m.kind}</td>
-                      <td class="mono">${m.to}</td>
-                      <td>
-                        <div>${m.summary}</div>
-                        <details>
-                          <summary class="muted">details</summary>
-                          <pre>${JSON.stringify(m.params, null, 2)}</pre>
-                        </details>
-                      </td>
-                      <td class="mono">${m.workflowId ?? ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-          : null
-      }
+      ${items && items.length > 0
+        ? html`<table data-test="outbox">
+            <thead><tr><th>time</th><th>kind</th><th>to</th><th>what</th><th>run</th></tr></thead>
+            <tbody>
+              ${items.map(
+                (m) => html`<tr>
+                  <td class="mono">${time(m.at)}</td>
+                  <td>${m.kind}</td>
+                  <td class="mono">${m.to}</td>
+                  <td><div>${m.summary}</div><details><summary class="muted">details</summary><pre>${JSON.stringify(m.params, null, 2)}</pre></details></td>
+                  <td class="mono">${m.workflowId ?? ''}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : null}
     </div>
   `;
 }
