@@ -14,7 +14,12 @@ export interface Proc {
 
 /** Spawns `hookflow <role>`; `detached` makes it the leader of its own process group (for killing the group). */
 export function spawnHookflow(role: 'serve' | 'worker' | 'start', env: Record<string, string | undefined>, opts: { detached?: boolean } = {}): Proc {
-  const child = spawn(process.execPath, ['bin/hookflow.mjs', role], {
+  return spawnNode(['bin/hookflow.mjs', role], role, env, opts);
+}
+
+/** Spawns `node ...args` (e.g. the compiled `dist/src/cli/main.js serve`), labelled `role` in messages. */
+export function spawnNode(args: string[], role: string, env: Record<string, string | undefined>, opts: { detached?: boolean } = {}): Proc {
+  const child = spawn(process.execPath, args, {
     cwd: process.cwd(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
