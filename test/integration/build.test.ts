@@ -1,6 +1,6 @@
 // The compiled build (`npm run build`), as the image runs it: `node dist/src/cli/main.js serve` and
 // `… worker`, no tsx. Every file the code reads beside itself must be in the build (the console's
-// page once was not, and `serve` crashed on its first request for /console), and the worker must
+// page once was not, and a compiled `serve` exited at start), and the worker must
 // bundle its workflows from the compiled files. Built into .hookflow/test-build, not dist/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
