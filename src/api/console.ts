@@ -9,8 +9,10 @@ import { runRecipeTest } from '../core/recipe-test.js';
 import type { EmailParams, Json } from '../core/types.js';
 import type { Journal } from '../intake/journal.js';
 import { signDelivery } from '../providers/sign-delivery.js';
+import { isVerifyNone } from '../providers/verify-core.js';
 import { formatProblem } from '../recipes/load.js';
 import type { RecipeSet } from '../recipes/recipe-set.js';
+import { RESERVED_SOURCES } from '../recipes/sources.js';
 
 export interface ConsoleApiDeps {
   journal: Journal;
@@ -51,11 +53,11 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     const names = new Set<string>([...snap.sources.keys(), ...snap.recipes.map((x) => x.on.source)]);
     const out: SourceView[] = [];
     for (const name of [...names].sort()) {
-      if (name === 'hookflow' || name === 'schedule') continue; // built-in: no trigger URL
+      if (RESERVED_SOURCES.includes(name)) continue; // built-in: no trigger URL
       const src = deps.recipes.source(name);
       const recipes = snap.recipes.filter((x) => x.on.source === name);
       const firstTest = recipes.flatMap((x) => x.tests ?? [])[0];
-      const unsigned = src?.verify === 'none' || (typeof src?.verify === 'object' && src.verify !== null && 'none' in src.verify);
+      const unsigned = isVerifyNone(src?.verify);
       out.push({
         name,
         provider: src?.provider ?? '(unknown)',

@@ -1,5 +1,5 @@
-// The ingress's recipes: loaded at start, said to the person starting hookflow with the settings
-// they lack, and (with hot reload) reloaded on change, keeping the last good set.
+// The ingress's recipes: loaded at start, with a warning logged for each setting they need and the
+// environment lacks, and (with hot reload) reloaded on change, keeping the last good set.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
@@ -51,8 +51,6 @@ export function loadRecipes(
   }
   return { recipes, warnings: () => warnings, onReload: (fn) => afterReload.push(fn) };
 }
-
-/** The sources the recipes listen to that have a trigger URL. */
 
 /** The text of `.env` in the working directory ('' when there is none). */
 function dotEnvText(home: string): string {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Roles } from '../app/hookflow.js';
 import { loadConfig, loadDotEnv } from '../config.js';
+import { isVerifyNone } from '../providers/verify-core.js';
 import { UsageError, parseCommand } from './args.js';
 
 const USAGE = `hookflow — webhooks in, durable automations out
@@ -60,7 +61,7 @@ async function run(roles: Roles): Promise<void> {
     lines.push('  trigger URLs:');
     for (const s of sources) {
       const src = hf.recipes.source(s);
-      const unsigned = src?.verify === 'none' || (typeof src?.verify === 'object' && 'none' in src.verify);
+      const unsigned = isVerifyNone(src?.verify);
       const note = !src
         ? '  (unknown source: declare it in sources.yaml)'
         : src.secrets.length === 0 && !unsigned

@@ -65,14 +65,7 @@ class JsonLocator {
   }
 
   private object(): void {
-    this.i++;
-    this.ws();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.ws();
+    this.members('}', () => {
       if (this.s[this.i] !== '"') throw this.i;
       this.string();
       this.ws();
@@ -80,28 +73,28 @@ class JsonLocator {
       this.i++;
       this.ws();
       this.value();
-      this.ws();
-      const c = this.s[this.i];
-      this.i++;
-      if (c === '}') return;
-      if (c !== ',') throw this.i - 1;
-    }
+    });
   }
 
   private array(): void {
+    this.members(']', () => this.value());
+  }
+
+  /** The members of an object or array, from its opening bracket to `close`, comma-separated. */
+  private members(close: string, member: () => void): void {
     this.i++;
     this.ws();
-    if (this.s[this.i] === ']') {
+    if (this.s[this.i] === close) {
       this.i++;
       return;
     }
     for (;;) {
       this.ws();
-      this.value();
+      member();
       this.ws();
       const c = this.s[this.i];
       this.i++;
-      if (c === ']') return;
+      if (c === close) return;
       if (c !== ',') throw this.i - 1;
     }
   }
