@@ -2,7 +2,7 @@
 // (network errors, timeouts, 408, 429, 5xx retry — honouring Retry-After; other 4xx fail at once).
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { stringifyValue } from '../core/template.js';
-import { standardWebhooksKey, standardWebhooksKeyProblem, standardWebhooksMac } from '../http/standard-webhooks.js';
+import { standardWebhooksSignature } from '../http/standard-webhooks.js';
 import type { HttpParams, HttpResult, Json, OutboundInput, SecretField } from '../core/types.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { PERMANENT, TRANSIENT, isApplicationFailure, isRetryableStatus, parseRetryAfter, permanentFailure, transientFailure } from './failures.js';
@@ -130,9 +130,11 @@ export function prepareHttpRequest(
 
 /** `v1,<base64 signature>` of the Standard Webhooks scheme, as its verifiers (ours included) check it. */
 export function signStandardWebhook(secret: string, id: string, timestampSeconds: number, body: Buffer): string {
-  const key = standardWebhooksKey(secret);
-  if (!key) throw permanentFailure(PERMANENT.invalidParams, `http step: sign.standard-webhooks: ${standardWebhooksKeyProblem(secret) ?? ''}`);
-  return `v1,${standardWebhooksMac(key, id, String(timestampSeconds), body).toString('base64')}`;
+  try {
+    return standardWebhooksSignature(secret, id, String(timestampSeconds), body);
+  } catch (err) {
+    throw permanentFailure(PERMANENT.invalidParams, `http step: sign.standard-webhooks: ${(err as Error).message}`);
+  }
 }
 
 export type StatusMatcher = (status: number) => boolean;

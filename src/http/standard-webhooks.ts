@@ -28,3 +28,10 @@ export function standardWebhooksKeyProblem(secret: string): string | undefined {
 export function standardWebhooksMac(key: Buffer, id: string, timestamp: string, body: Buffer): Buffer {
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
 }
+
+/** The `webhook-signature` value (`v1,<base64>`) for a delivery; throws with the problem when the secret gives no key. */
+export function standardWebhooksSignature(secret: string, id: string, timestamp: string, body: Buffer): string {
+  const key = standardWebhooksKey(secret);
+  if (!key) throw new Error(standardWebhooksKeyProblem(secret));
+  return `v1,${standardWebhooksMac(key, id, timestamp, body).toString('base64')}`;
+}

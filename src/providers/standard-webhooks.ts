@@ -12,7 +12,7 @@ import {
   secretsOf,
   signatureHeader,
 } from './verify-core.js';
-import { standardWebhooksKey, standardWebhooksKeyProblem, standardWebhooksMac } from '../http/standard-webhooks.js';
+import { standardWebhooksKey, standardWebhooksKeyProblem, standardWebhooksMac, standardWebhooksSignature } from '../http/standard-webhooks.js';
 import { mergeHeaders, noEventType, textAt, userHeader } from './fields.js';
 import { IngressError } from './errors.js';
 import type { SourceConfig } from '../core/types.js';
@@ -85,14 +85,17 @@ export const standardWebhooks: Provider = {
     // A --header webhook-id:… keeps its id, to try dedupe by sending the same delivery twice.
     const id = userHeader(headers, 'webhook-id') ?? `msg_${randomBytes(12).toString('hex')}`;
     const ts = String(Math.floor(now.getTime() / 1000));
-    const key = standardWebhooksKey(secret);
-    if (!key) throw new Error(`cannot sign as Standard Webhooks: ${standardWebhooksKeyProblem(secret) ?? ''}`);
-    const signature = standardWebhooksMac(key, id, ts, body).toString('base64');
+    let signature: string;
+    try {
+      signature = standardWebhooksSignature(secret, id, ts, body);
+    } catch (err) {
+      throw new Error(`cannot sign as Standard Webhooks: ${(err as Error).message}`, { cause: err });
+    }
     return {
       headers: mergeHeaders({ 'Content-Type': contentType }, headers, {
         'webhook-id': id,
         'webhook-timestamp': ts,
-        'webhook-signature': `v1,${signature}`,
+        'webhook-signature': signature,
       }),
     };
   },
